@@ -1,6 +1,6 @@
 package dev.annealer.it;
 
-import dev.annealer.it.controlplane.LocalControlPlane;
+import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
 import dev.annealer.it.support.CelCases;
 import dev.annealer.it.support.CelCases.CelCase;
@@ -41,7 +41,7 @@ class CelRulesIT {
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     @TestFactory
-    List<DynamicNode> everyRowIsRejectedWithItsMessage(LocalControlPlane cp) throws URISyntaxException {
+    List<DynamicNode> everyRowIsRejectedWithItsMessage(ControlPlane cp) throws URISyntaxException {
         KubernetesClient client = cp.adminClient();
         List<DynamicNode> tables = new ArrayList<>();
 
@@ -64,7 +64,7 @@ class CelRulesIT {
     }
 
     @Test
-    void aValidFixtureIsAcceptedSoRejectionsComeFromTheRules(LocalControlPlane cp) throws URISyntaxException {
+    void aValidFixtureIsAcceptedSoRejectionsComeFromTheRules(ControlPlane cp) throws URISyntaxException {
         KubernetesClient client = cp.adminClient();
         Crds.install(client, resource("cel-fixture-crd.yaml"));
         String ns = Namespaces.create(client, "cel-valid");

@@ -1,7 +1,7 @@
 package dev.annealer.it;
 
-import dev.annealer.it.controlplane.CommandResult;
-import dev.annealer.it.controlplane.LocalControlPlane;
+import dev.annealer.devcluster.CommandResult;
+import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
 import dev.annealer.it.support.Namespaces;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -22,25 +22,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ControlPlaneIT {
 
     @Test
-    void kubectlTalksToTheServerWithTheGeneratedKubeconfig(LocalControlPlane cp) {
+    void kubectlTalksToTheServerWithTheGeneratedKubeconfig(ControlPlane cp) {
         CommandResult r = cp.kubectl("get", "--raw", "/readyz");
         assertThat(r.ok()).as(r.describe()).isTrue();
         assertThat(r.stdout()).isEqualTo("ok");
     }
 
     @Test
-    void userWithoutBindingsIsRefused(LocalControlPlane cp) {
+    void userWithoutBindingsIsRefused(ControlPlane cp) {
         try (KubernetesClient nobody = cp.nobodyClient()) {
             assertThatThrownBy(() -> nobody.secrets().inNamespace("default").list())
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                         assertThat(e.getCode()).isEqualTo(403);
-                        assertThat(e.getMessage()).contains(LocalControlPlane.NOBODY_USER);
+                        assertThat(e.getMessage()).contains(ControlPlane.NOBODY_USER);
                     });
         }
     }
 
     @Test
-    void serviceAccountGetsExactlyWhatItsRoleGrants(LocalControlPlane cp) {
+    void serviceAccountGetsExactlyWhatItsRoleGrants(ControlPlane cp) {
         KubernetesClient admin = cp.adminClient();
         String granted = Namespaces.create(admin, "rbac-granted");
         String other = Namespaces.create(admin, "rbac-other");

@@ -1,6 +1,6 @@
 package dev.annealer.it;
 
-import dev.annealer.it.controlplane.LocalControlPlane;
+import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
 import dev.annealer.it.support.Crds;
 import dev.annealer.it.support.RepoFiles;
@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrdIT {
 
     @Test
-    void committedCrdInstallsAndBecomesEstablished(LocalControlPlane cp) {
+    void committedCrdInstallsAndBecomesEstablished(ControlPlane cp) {
         CustomResourceDefinition crd = Crds.install(cp.adminClient(), RepoFiles.requireCrd());
 
         assertThat(Crds.isEstablished(crd)).isTrue();
@@ -36,7 +36,7 @@ class CrdIT {
     }
 
     @Test
-    void installingTwiceIsANoOp(LocalControlPlane cp) {
+    void installingTwiceIsANoOp(ControlPlane cp) {
         CustomResourceDefinition first = Crds.install(cp.adminClient(), RepoFiles.requireCrd());
         CustomResourceDefinition second = Crds.install(cp.adminClient(), RepoFiles.requireCrd());
         assertThat(second.getMetadata().getGeneration()).isEqualTo(first.getMetadata().getGeneration());

@@ -1,7 +1,7 @@
 package dev.annealer.it;
 
-import dev.annealer.it.controlplane.CommandResult;
-import dev.annealer.it.controlplane.LocalControlPlane;
+import dev.annealer.devcluster.CommandResult;
+import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
 import dev.annealer.it.support.Crds;
 import dev.annealer.it.support.Namespaces;
@@ -32,12 +32,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ExamplesIT {
 
     @BeforeAll
-    static void installCrd(LocalControlPlane cp) {
+    static void installCrd(ControlPlane cp) {
         Crds.install(cp.adminClient(), RepoFiles.requireCrd());
     }
 
     @TestFactory
-    Stream<DynamicTest> everyExampleIsAcceptedWithStrictValidation(LocalControlPlane cp) {
+    Stream<DynamicTest> everyExampleIsAcceptedWithStrictValidation(ControlPlane cp) {
         List<Path> examples = RepoFiles.yamlFiles("examples");
         if (examples.isEmpty()) {
             RepoFiles.missing("examples/ holds no *.yaml yet");
@@ -61,7 +61,7 @@ class ExamplesIT {
     }
 
     @Test
-    void unknownSpecFieldIsRejectedWithStrictValidationAndPrunedOtherwise(LocalControlPlane cp) {
+    void unknownSpecFieldIsRejectedWithStrictValidationAndPrunedOtherwise(ControlPlane cp) {
         Map<String, Object> job = firstFineTuneJob();
         String ns = Namespaces.create(cp.adminClient(), "unknown-field");
         @SuppressWarnings("unchecked")
@@ -87,7 +87,7 @@ class ExamplesIT {
     }
 
     @Test
-    void kubectlValidateStrictRejectsAnUnknownTopLevelField(LocalControlPlane cp) throws Exception {
+    void kubectlValidateStrictRejectsAnUnknownTopLevelField(ControlPlane cp) throws Exception {
         Map<String, Object> job = firstFineTuneJob();
         job.put("spek", Map.of("typo", true));
         String ns = Namespaces.create(cp.adminClient(), "kubectl-strict");

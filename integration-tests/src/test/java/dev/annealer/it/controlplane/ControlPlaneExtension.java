@@ -1,5 +1,7 @@
 package dev.annealer.it.controlplane;
 
+import dev.annealer.devcluster.ControlPlane;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -10,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Starts one {@link LocalControlPlane} per test JVM (lazily, by the first class that needs it) and closes it when
+ * Starts one {@link ControlPlane} per test JVM (lazily, by the first class that needs it) and closes it when
  * the JVM's test run ends (the root store closes {@link AutoCloseable} values).
  *
  * <p>Decision on missing binaries: found -> start; absent and CI unset -> skip (assumption) with the fix in the
@@ -26,7 +28,7 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
         controlPlane(context);
     }
 
-    private static LocalControlPlane controlPlane(ExtensionContext context) {
+    private static ControlPlane controlPlane(ExtensionContext context) {
         ExtensionContext.Store store = context.getRoot().getStore(NS);
         Object value = store.getOrComputeIfAbsent(KEY, k -> startOrExplain(), Object.class);
         if (value instanceof String reason) {
@@ -37,7 +39,7 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
             System.err.println("SKIPPED " + context.getDisplayName() + ": " + message);
             Assumptions.abort(message + " (CI is unset, so these tests are skipped)");
         }
-        return (LocalControlPlane) value;
+        return (ControlPlane) value;
     }
 
     /** Returns the started control plane, or the reason it cannot start (stored once, so each class says it). */
@@ -48,7 +50,7 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
         }
         Path logs = Path.of(System.getProperty("annealer.it.logs", "target/control-plane"));
         long t0 = System.nanoTime();
-        LocalControlPlane cp = new LocalControlPlane(lookup.folder(), logs, List.of()).start();
+        ControlPlane cp = new ControlPlane(lookup.folder(), logs, List.of()).start();
         System.err.printf("control plane ready at %s in %.1f s (binaries: %s, logs: %s)%n", cp.url(),
                 (System.nanoTime() - t0) / 1e9, lookup.folder(), logs.toAbsolutePath());
         return cp;
@@ -56,7 +58,7 @@ public final class ControlPlaneExtension implements BeforeAllCallback, Parameter
 
     @Override
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return parameterContext.getParameter().getType() == LocalControlPlane.class;
+        return parameterContext.getParameter().getType() == ControlPlane.class;
     }
 
     @Override

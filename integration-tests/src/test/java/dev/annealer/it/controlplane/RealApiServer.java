@@ -1,5 +1,7 @@
 package dev.annealer.it.controlplane;
 
+import dev.annealer.devcluster.ControlPlane;
+
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.lang.annotation.ElementType;
@@ -9,7 +11,7 @@ import java.lang.annotation.Target;
 
 /**
  * Runs the annotated test class against a real etcd + kube-apiserver (RBAC on), shared by all classes of the test
- * JVM. Test methods and constructors can take a {@link LocalControlPlane} parameter.
+ * JVM. Test methods and constructors can take a {@link ControlPlane} parameter.
  *
  * <p>Without binaries the class is skipped with a message saying how to build them, unless {@code CI=true}: then it
  * fails, so CI never goes green without having run these tests.

@@ -1,4 +1,4 @@
-package dev.annealer.it.controlplane;
+package dev.annealer.devcluster;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.annealer.it.controlplane;
+package dev.annealer.devcluster;
 
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -35,7 +35,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A real etcd + kube-apiserver on free loopback ports, with RBAC authorization on.
+ * A real etcd + kube-apiserver on free loopback ports, with RBAC authorization on; optionally kube-scheduler and
+ * kube-controller-manager too (the devcluster).
  *
  * <p>Authentication is a static token file: {@link #ADMIN_USER} is in {@code system:masters} (all rights, bypasses
  * RBAC), {@link #NOBODY_USER} is only authenticated (RBAC refuses it everything but discovery). ServiceAccount
@@ -44,9 +45,9 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>Lifecycle: {@link #start()} blocks until {@code /readyz} answers 200; {@link #close()} stops kube-apiserver
  * then etcd (SIGTERM, 10 s grace, SIGKILL) and deletes the data directory. A JVM shutdown hook does the same if
- * the test JVM exits without closing. Logs go to {@code <logDir>/etcd.log} and {@code <logDir>/kube-apiserver.log}.
+ * the JVM exits without closing. Logs go to {@code <logDir>/<component>.log}.
  */
-public final class LocalControlPlane implements AutoCloseable {
+public final class ControlPlane implements AutoCloseable {
 
     public static final String ADMIN_USER = "annealer-it-admin";
     public static final String NOBODY_USER = "annealer-it-nobody";
@@ -54,7 +55,9 @@ public final class LocalControlPlane implements AutoCloseable {
 
     private final Path binDir;
     private final Path workDir;
+    private final boolean ownsWorkDir;
     private final Path logDir;
+    private final boolean fullCluster;
     private final List<String> extraApiServerFlags;
     private final String adminToken = randomToken();
     private final String nobodyToken = randomToken();
@@ -64,16 +67,30 @@ public final class LocalControlPlane implements AutoCloseable {
     private KubernetesClient adminClient;
 
     /**
+     * API server + etcd only (what API-server tests need), in a temporary directory deleted on close.
+     *
      * @param binDir folder with etcd, kube-apiserver, kubectl
      * @param logDir where the component logs go (kept after close, for failure analysis)
      * @param extraApiServerFlags appended to the kube-apiserver command line (later flags win)
      */
-    public LocalControlPlane(Path binDir, Path logDir, List<String> extraApiServerFlags) {
+    public ControlPlane(Path binDir, Path logDir, List<String> extraApiServerFlags) {
+        this(binDir, null, logDir, false, extraApiServerFlags);
+    }
+
+    /**
+     * @param workDir state directory (etcd data, certificates, kubeconfig); null = a temporary one deleted on close
+     * @param fullCluster also start kube-scheduler and kube-controller-manager, and keep the ServiceAccount
+     *                    admission plugin on (the controller manager creates the default ServiceAccounts)
+     */
+    public ControlPlane(Path binDir, Path workDir, Path logDir, boolean fullCluster, List<String> extraApiServerFlags) {
         this.binDir = binDir;
         this.logDir = logDir;
+        this.fullCluster = fullCluster;
         this.extraApiServerFlags = List.copyOf(extraApiServerFlags);
         try {
-            this.workDir = Files.createTempDirectory("annealer-controlplane-");
+            this.ownsWorkDir = workDir == null;
+            this.workDir = workDir == null ? Files.createTempDirectory("annealer-controlplane-")
+                    : Files.createDirectories(workDir);
             Files.createDirectories(logDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -81,7 +98,7 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     /** Starts etcd and kube-apiserver and waits until the API server is ready. */
-    public LocalControlPlane start() {
+    public ControlPlane start() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
             int etcdClient = freePort();
@@ -120,13 +137,31 @@ public final class LocalControlPlane implements AutoCloseable {
                     "--service-account-signing-key-file=" + saKey,
                     "--service-cluster-ip-range=10.0.0.0/24",
                     "--allow-privileged=true",
-                    // why: without kube-controller-manager no "default" ServiceAccount is ever created
-                    "--disable-admission-plugins=ServiceAccount"));
+                    // why: the endpoint reconciler refuses a loopback advertise address; nothing routes to it anyway
+                    "--endpoint-reconciler-type=none"));
+            if (!fullCluster) {
+                // why: without kube-controller-manager no "default" ServiceAccount is ever created
+                cmd.add("--disable-admission-plugins=ServiceAccount");
+            }
             cmd.addAll(extraApiServerFlags);
             spawn("kube-apiserver", cmd);
             waitReady(certDir.resolve("apiserver.crt"));
             adminClient = clientWithToken(adminToken);
             writeKubeconfig();
+            if (fullCluster) {
+                String kc = "--kubeconfig=" + kubeconfig();
+                String authn = "--authentication-kubeconfig=" + kubeconfig();
+                String authz = "--authorization-kubeconfig=" + kubeconfig();
+                spawn("kube-scheduler", List.of(binDir.resolve("kube-scheduler").toString(), kc, authn, authz,
+                        "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=" + freePort()));
+                spawn("kube-controller-manager", List.of(binDir.resolve("kube-controller-manager").toString(), kc,
+                        authn, authz, "--leader-elect=false", "--bind-address=127.0.0.1",
+                        "--secure-port=" + freePort(),
+                        "--service-account-private-key-file=" + saKey,
+                        "--root-ca-file=" + certDir.resolve("apiserver.crt"),
+                        "--cluster-name=devcluster",
+                        "--use-service-account-credentials=false"));
+            }
             return this;
         } catch (IOException e) {
             close();
@@ -160,6 +195,16 @@ public final class LocalControlPlane implements AutoCloseable {
         TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build();
         TokenRequest granted = adminClient.serviceAccounts().inNamespace(namespace).withName(name).tokenRequest(request);
         return clientWithToken(granted.getStatus().getToken());
+    }
+
+    /** The state directory (certificates, kubeconfig, etcd data). */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** True while every started component process is alive. */
+    public boolean healthy() {
+        return !processes.isEmpty() && processes.stream().allMatch(Process::isAlive);
     }
 
     /** Path of an admin kubeconfig for kubectl and other tools. */
@@ -210,6 +255,9 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     private void spawn(String name, List<String> cmd) throws IOException {
+        if (!Files.isExecutable(Path.of(cmd.get(0)))) {
+            throw new IllegalStateException(cmd.get(0) + " is missing: build it with hack/k8s-binaries.sh");
+        }
         Path log = logDir.resolve(name + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
@@ -255,14 +303,14 @@ public final class LocalControlPlane implements AutoCloseable {
 
     private String tails() {
         StringBuilder sb = new StringBuilder();
-        for (String name : List.of("etcd", "kube-apiserver")) {
+        for (String name : List.of("etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager")) {
             Path log = logDir.resolve(name + ".log");
             try {
                 List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
                 sb.append("--- ").append(name).append(" (last lines)\n");
                 lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> sb.append(l).append('\n'));
             } catch (IOException e) {
-                sb.append("--- ").append(name).append(": no log\n");
+                // why: components not started have no log
             }
         }
         return sb.toString();
@@ -280,7 +328,9 @@ public final class LocalControlPlane implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException ignored) {
             // why: already shutting down, or the hook was never registered
         }
-        deleteRecursively(workDir);
+        if (ownsWorkDir) {
+            deleteRecursively(workDir);
+        }
     }
 
     /** Stops in reverse start order: the API server first, so it doesn't log etcd errors while going down. */
