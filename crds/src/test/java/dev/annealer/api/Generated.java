@@ -1,11 +1,20 @@
 package dev.annealer.api;
 
 import dev.annealer.api.v1alpha1.FineTuneJob;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDGenerator;
+import io.fabric8.crdv2.generator.CRDPostProcessor;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -44,6 +53,21 @@ final class Generated {
         return moduleDir().getParent();
     }
 
+    /**
+     * The generator sorts printer columns by JSON path; kubectl shows them in list order, so put them back in the
+     * order the {@code @AdditionalPrinterColumn} annotations are declared on {@link FineTuneJob}.
+     */
+    static HasMetadata orderPrinterColumns(HasMetadata crd) {
+        List<String> order = Arrays.stream(FineTuneJob.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+                .map(AdditionalPrinterColumn::name).toList();
+        for (CustomResourceDefinitionVersion v : ((CustomResourceDefinition) crd).getSpec().getVersions()) {
+            List<CustomResourceColumnDefinition> cols = new ArrayList<>(v.getAdditionalPrinterColumns());
+            cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
+            v.setAdditionalPrinterColumns(cols);
+        }
+        return crd;
+    }
+
     /** Runs fabric8's crd-generator (API v2) on the model into {@code dir}; returns the CRD file. */
     static Path generateCrd(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -52,6 +76,12 @@ final class Generated {
                 .forCRDVersions(List.of("v1"))
                 .inOutputDir(dir.toFile())
                 .withParallelGenerationEnabled(false)
+                .withPostProcessor(new CRDPostProcessor() {
+                    @Override
+                    public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
+                        return orderPrinterColumns(crd);
+                    }
+                })
                 .generate();
         return dir.resolve(CRD_FILE);
     }

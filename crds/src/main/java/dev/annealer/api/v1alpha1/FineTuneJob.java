@@ -2,6 +2,7 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -64,6 +65,7 @@ public class FineTuneJob extends CustomResource<FineTuneJobSpec, FineTuneJobStat
     public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 
     @Override
+    @Required
     @JsonPropertyDescription("What to train, on what data, with which optimizer and learning-rate schedule, and how to run it.")
     public FineTuneJobSpec getSpec() {
         return super.getSpec();

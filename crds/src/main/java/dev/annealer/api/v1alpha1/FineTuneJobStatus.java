@@ -70,6 +70,14 @@ public class FineTuneJobStatus {
         this.phase = phase;
     }
 
+    public List<FineTuneJobCondition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<FineTuneJobCondition> conditions) {
+        this.conditions = conditions;
+    }
+
     public Long getObservedGeneration() {
         return observedGeneration;
     }
@@ -186,12 +194,12 @@ public class FineTuneJobStatus {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobStatus that)) return false;
-        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage);
+        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, observedGeneration, step, epoch, schedule, loss, validationLoss, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage);
+        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage);
     }
 
     @Override

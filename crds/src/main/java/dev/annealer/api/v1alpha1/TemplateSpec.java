@@ -2,6 +2,9 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.annealer.api.v1alpha1.schema.AffinitySchema;
+import dev.annealer.api.v1alpha1.schema.TolerationSchema;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -29,9 +32,11 @@ public class TemplateSpec {
     private Map<String, String> nodeSelector;
 
     @JsonPropertyDescription("Tolerations of the trainer pods, e.g. for tainted GPU nodes.")
+    @SchemaFrom(type = TolerationSchema[].class)
     private List<Toleration> tolerations;
 
     @JsonPropertyDescription("Affinity rules of the trainer pods.")
+    @SchemaFrom(type = AffinitySchema.class)
     private Affinity affinity;
 
     @JsonPropertyDescription("Seconds between SIGTERM and SIGKILL when a trainer pod is stopped (preemption, suspend); "
