@@ -2,7 +2,6 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
@@ -19,8 +18,7 @@ public class RestartOnPlateauSpec {
     @Min(1)
     private Integer patience;
 
-    @JsonPropertyDescription("Smallest decrease of the validation loss that counts as an improvement (>= 0).")
-    @Default("0.0")
+    @JsonPropertyDescription("Smallest decrease of the validation loss that counts as an improvement (>= 0). Absent: 0.")
     @Min(0)
     private Double minDelta;
 

@@ -7,8 +7,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
 /**
- * Linear warmup: {@code lr(s) = start + (learningRate - start) * s / W} for {@code s < W} warmup steps, with
- * {@code start = startFactor * learningRate} or {@code startLearningRate}.
+ * Linear warmup (engine: {@code ScheduleConfig.Warmup}): {@code lr(s) = S + (P - S) * s / W} for the first
+ * {@code W} steps, with {@code S = startFactor * P} or {@code startLearningRate}, {@code P} the peak.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "has(self.steps) != has(self.epochs)",
@@ -17,23 +17,27 @@ import java.util.Objects;
         message = "spec.schedule.warmup must set at most one of startFactor and startLearningRate")
 public class WarmupSpec {
 
-    @JsonPropertyDescription("Warmup length in optimizer steps (>= 1). Exactly one of steps and epochs.")
-    @Min(1)
+    @JsonPropertyDescription("Warmup length in whole optimizer steps (>= 0). Exactly one of steps and epochs.")
+    @Min(0)
     private Long steps;
 
-    @JsonPropertyDescription("Warmup length in (fractional) epochs (> 0). Exactly one of steps and epochs.")
+    @JsonPropertyDescription("Warmup length in epochs (> 0; must resolve to whole steps). Exactly one of steps and epochs.")
     @ValidationRule(value = "self > 0.0", message = "spec.schedule.warmup.epochs must be > 0")
     private Double epochs;
 
-    @JsonPropertyDescription("Learning rate of step 0 as a fraction of optimizer.learningRate, in [0, 1). "
+    @JsonPropertyDescription("Learning rate of the first warmup step as a fraction of the peak, in [0, 1]. "
             + "Absent (and no startLearningRate): 0.")
-    @ValidationRule(value = "self >= 0.0 && self < 1.0", message = "spec.schedule.warmup.startFactor must be in [0, 1)")
+    @ValidationRule(value = "self >= 0.0 && self <= 1.0", message = "spec.schedule.warmup.startFactor must be in [0, 1]")
     private Double startFactor;
 
-    @JsonPropertyDescription("Learning rate of step 0, absolute (>= 0, < optimizer.learningRate). "
-            + "Alternative to startFactor.")
+    @JsonPropertyDescription("Learning rate of the first warmup step, absolute (>= 0). Alternative to startFactor.")
     @ValidationRule(value = "self >= 0.0", message = "spec.schedule.warmup.startLearningRate must be >= 0")
     private Double startLearningRate;
+
+    @JsonPropertyDescription("Prefix: the warmup comes before cycle 0, which starts when it ends (Hugging Face, optax, "
+            + "timm warmup_prefix=True). Overlap: the warmup replaces the first steps of cycle 0, whose clock starts at "
+            + "step 0 (timm warmup_prefix=False). Schedule-level warmup only. Absent: Prefix.")
+    private WarmupPlacement placement;
 
     public Long getSteps() {
         return steps;
@@ -67,20 +71,28 @@ public class WarmupSpec {
         this.startLearningRate = startLearningRate;
     }
 
+    public WarmupPlacement getPlacement() {
+        return placement;
+    }
+
+    public void setPlacement(WarmupPlacement placement) {
+        this.placement = placement;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof WarmupSpec that)) return false;
-        return Objects.equals(steps, that.steps) && Objects.equals(epochs, that.epochs) && Objects.equals(startFactor, that.startFactor) && Objects.equals(startLearningRate, that.startLearningRate);
+        return Objects.equals(steps, that.steps) && Objects.equals(epochs, that.epochs) && Objects.equals(startFactor, that.startFactor) && Objects.equals(startLearningRate, that.startLearningRate) && Objects.equals(placement, that.placement);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(steps, epochs, startFactor, startLearningRate);
+        return Objects.hash(steps, epochs, startFactor, startLearningRate, placement);
     }
 
     @Override
     public String toString() {
-        return "WarmupSpec{" + "steps=" + steps + ", " + "epochs=" + epochs + ", " + "startFactor=" + startFactor + ", " + "startLearningRate=" + startLearningRate + "}";
+        return "WarmupSpec{" + "steps=" + steps + ", " + "epochs=" + epochs + ", " + "startFactor=" + startFactor + ", " + "startLearningRate=" + startLearningRate + ", " + "placement=" + placement + "}";
     }
 }
