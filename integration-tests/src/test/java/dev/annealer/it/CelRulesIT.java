@@ -82,24 +82,35 @@ class CelRulesIT {
 
     private static void assertRejected(KubernetesClient client, String ns, CelCase row) {
         GenericKubernetesResource invalid = toResource(row.manifest(), ns);
-        if (row.before() != null) {
-            GenericKubernetesResource before = toResource(row.before(), ns);
-            before.getMetadata().setName(invalid.getMetadata().getName());
-            GenericKubernetesResource created;
-            try {
-                created = client.resource(before).create();
-            } catch (KubernetesClientException e) {
-                fail("%s: its 'before' manifest must be valid, but the server said: %s", row.source(), e.getMessage());
-                return;
-            }
-            invalid.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
-            assertThatThrownBy(() -> client.resource(invalid).dryRun().update())
-                    .as("%s (%s): the update must be rejected", row.source(), row.name())
-                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> check(row, e));
-        } else {
+        if (row.old() == null) {
             assertThatThrownBy(() -> client.resource(invalid).dryRun().create())
                     .as("%s (%s): the manifest must be rejected", row.source(), row.name())
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> check(row, e));
+            return;
+        }
+        // Transition rule: store `old` (spec via create, status via the status subresource), then update the spec.
+        GenericKubernetesResource old = toResource(row.old(), ns);
+        old.getMetadata().setName(invalid.getMetadata().getName());
+        Object oldStatus = old.getAdditionalProperties().remove("status");
+        GenericKubernetesResource stored;
+        try {
+            stored = client.resource(old).create();
+            if (oldStatus != null) {
+                stored.getAdditionalProperties().put("status", oldStatus);
+                stored = client.resource(stored).updateStatus();
+            }
+        } catch (KubernetesClientException e) {
+            fail("%s: its 'old' object must be valid, but the server said: %s", row.source(), e.getMessage());
+            return;
+        }
+        GenericKubernetesResource update = stored;
+        update.getAdditionalProperties().put("spec", invalid.getAdditionalProperties().get("spec"));
+        try {
+            assertThatThrownBy(() -> client.resource(update).dryRun().update())
+                    .as("%s (%s): the update must be rejected", row.source(), row.name())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> check(row, e));
+        } finally {
+            client.resource(stored).withGracePeriod(0).delete();
         }
     }
 

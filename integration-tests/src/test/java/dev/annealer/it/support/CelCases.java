@@ -11,14 +11,16 @@ import java.util.Map;
  *
  * <p>Accepted shapes (per YAML document): a list of rows; a map with {@code cases:} (a list of rows); or one row.
  * A row has {@code expectedMessage} (required, matched as a substring of the server's answer), {@code manifest}
- * (required), {@code name} (optional) and {@code before} (optional: a valid manifest created first; {@code manifest}
- * is then sent as an update of it, for transition rules that use {@code oldSelf}).
+ * (required), {@code name} (optional) and {@code old} (optional, transition rules that use {@code oldSelf}: the object
+ * as stored before the update; it is created without its status, its status is then written through the status
+ * subresource, and {@code manifest}'s spec is sent as an update). This is the format of
+ * {@code crds/src/test/resources/cel-cases/README.md}; {@code before} is accepted as a synonym of {@code old}.
  */
 public final class CelCases {
 
     /** One row of a table; {@code source} is "file#index" for messages. */
     public record CelCase(String source, String name, String expectedMessage, Map<String, Object> manifest,
-                          Map<String, Object> before) {
+                          Map<String, Object> old) {
     }
 
     private CelCases() {
@@ -55,7 +57,7 @@ public final class CelCases {
             throw new IllegalArgumentException(source + ": a CEL case needs expectedMessage (non-empty string) and "
                     + "manifest (a map); found keys " + m.keySet());
         }
-        Object before = m.get("before");
+        Object before = m.containsKey("old") ? m.get("old") : m.get("before");
         String name = m.get("name") instanceof String n ? n : source;
         return new CelCase(source, name, (String) message, (Map<String, Object>) manifest,
                 before instanceof Map ? (Map<String, Object>) before : null);
