@@ -37,19 +37,41 @@ final class Cycles {
     private final double t0d;
     private final double logM;
     private final boolean float64Log;
+    /** m^j for every j whose power fits in a long (whole multipliers only); beyond it the power overflows. */
+    private final long[] powers;
 
-    Cycles(Rational t0, double m, boolean float64Log) {
-        this.t0 = t0;
+    Cycles(Rational period, double m, boolean float64Log) {
+        Rational t0 = period;
         this.m = m;
         this.mExact = Rational.of(m);
         this.float64Log = float64Log && m != 1.0;
+        t0 = t0.reduced();
         boolean whole = t0.isInteger() && t0.num().bitLength() < 62 && m == Math.rint(m) && m < (1L << 31);
         this.intMode = whole;
         this.t0L = whole ? t0.num().longValueExact() : 0;
         this.mL = whole ? (long) m : 0;
         this.t0dd = DD.of(t0.toDoubleDouble());
         this.t0d = t0dd.hi();
+        this.t0 = t0;
         this.logM = StrictMath.log(m);
+        this.powers = whole ? powerTable(mL) : new long[] {1};
+    }
+
+    private static long[] powerTable(long m) {
+        if (m == 1) {
+            return new long[] {1};
+        }
+        long[] t = new long[64];
+        int n = 0;
+        long p = 1;
+        while (true) {
+            t[n++] = p;
+            if (p > Long.MAX_VALUE / m) {
+                break;
+            }
+            p *= m;
+        }
+        return java.util.Arrays.copyOf(t, n);
     }
 
     /** Whether boundaries are computed with exact long arithmetic. */
@@ -83,23 +105,12 @@ final class Cycles {
         }
     }
 
-    /** base^e, or -1 on overflow. */
-    private static long powSat(long base, long e) {
+    /** m^e from the table, or -1 on overflow. */
+    private long powSat(long base, long e) {
         if (base == 1 || e == 0) {
             return 1;
         }
-        if (e >= 64) {
-            return -1;
-        }
-        long r = 1;
-        try {
-            for (long i = 0; i < e; i++) {
-                r = Math.multiplyExact(r, base);
-            }
-        } catch (ArithmeticException ex) {
-            return -1;
-        }
-        return r;
+        return e < powers.length ? powers[(int) e] : -1;
     }
 
     /** S_j = T (m^j - 1) / (m - 1), or Long.MAX_VALUE when it exceeds the long range (then it is past any step). */
@@ -275,9 +286,7 @@ final class Cycles {
 
     /** First whole step of cycle j (absolute from the cycle origin), exactly: ceil(S_j). */
     long firstStep(long j) {
-        Rational s = exactStart(0, j);
-        BigInteger[] qr = s.num().divideAndRemainder(s.den());
-        BigInteger c = qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+        BigInteger c = exactStart(0, j).ceil();
         return c.bitLength() < 63 ? c.longValue() : Long.MAX_VALUE;
     }
 

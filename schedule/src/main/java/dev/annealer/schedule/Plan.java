@@ -54,7 +54,7 @@ final class Plan {
         this.warmupSteps = warmupSteps;
         this.warmupStart = z(warmupStart);
         this.overlap = overlap;
-        this.period = period;
+        this.period = period == null ? null : period.reduced();
         this.multiplier = multiplier;
         this.decay = decay;
         this.maxCycles = maxCycles;
@@ -98,6 +98,10 @@ final class Plan {
                 shape(s);
             }
             case LIST -> {
+                if (warmupSteps > 0) {
+                    // the schedule-level warmup ramps to the optimizer LR before the first listed cycle
+                    s.append("peak=").append(h(peak)).append('\n');
+                }
                 shape(s);
                 for (Piece p : pieces) {
                     s.append("piece=").append(p.length()).append(',').append(p.warmup()).append(',')

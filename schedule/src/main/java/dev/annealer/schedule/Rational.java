@@ -3,24 +3,28 @@ package dev.annealer.schedule;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
+import java.util.Objects;
 
-/** An exact, reduced, non-negative rational number num/den; used for periods so that boundaries stay exact. */
-record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> {
+/**
+ * An exact rational number num/den (den &gt; 0), used for periods so that cycle boundaries stay exact. Values built
+ * by {@link #of} and the arithmetic are reduced lazily: {@link #toString()} and {@link #equals} reduce, comparisons
+ * cross-multiply, so hot exact checks never pay for a gcd of large numbers.
+ */
+final class Rational implements Comparable<Rational> {
 
-    static final Rational ZERO = new Rational(BigInteger.ZERO, BigInteger.ONE);
+    private final BigInteger num;
+    private final BigInteger den;
 
-    Rational {
-        if (den.signum() <= 0) {
-            throw new IllegalArgumentException("denominator must be > 0");
+    Rational(BigInteger num, BigInteger den) {
+        if (den.signum() == 0) {
+            throw new IllegalArgumentException("denominator must not be 0");
         }
-        BigInteger g = num.gcd(den);
-        if (!g.equals(BigInteger.ONE) && g.signum() != 0) {
-            num = num.divide(g);
-            den = den.divide(g);
+        if (den.signum() < 0) {
+            num = num.negate();
+            den = den.negate();
         }
-        if (num.signum() == 0) {
-            den = BigInteger.ONE;
-        }
+        this.num = num;
+        this.den = den;
     }
 
     static Rational of(long v) {
@@ -29,14 +33,31 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
 
     /** The exact value of a finite double (every double is a dyadic rational). */
     static Rational of(double v) {
-        return of(new BigDecimal(v));
+        return of(new BigDecimal(v)).reduced();
     }
 
     static Rational of(BigDecimal d) {
         if (d.scale() <= 0) {
             return new Rational(d.toBigIntegerExact(), BigInteger.ONE);
         }
-        return new Rational(d.unscaledValue(), BigInteger.TEN.pow(d.scale()));
+        return new Rational(d.unscaledValue(), BigInteger.TEN.pow(d.scale())).reduced();
+    }
+
+    BigInteger num() {
+        return num;
+    }
+
+    BigInteger den() {
+        return den;
+    }
+
+    /** The same value in lowest terms. */
+    Rational reduced() {
+        BigInteger g = num.gcd(den);
+        if (g.signum() == 0 || g.equals(BigInteger.ONE)) {
+            return num.signum() == 0 && !den.equals(BigInteger.ONE) ? new Rational(BigInteger.ZERO, BigInteger.ONE) : this;
+        }
+        return new Rational(num.divide(g), den.divide(g));
     }
 
     Rational multiply(Rational o) {
@@ -44,29 +65,41 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
     }
 
     Rational divide(Rational o) {
-        BigInteger n = num.multiply(o.den);
-        BigInteger d = den.multiply(o.num);
-        if (d.signum() < 0) {
-            n = n.negate();
-            d = d.negate();
-        }
-        return new Rational(n, d);
+        return new Rational(num.multiply(o.den), den.multiply(o.num));
     }
 
     Rational subtract(Rational o) {
+        if (den.equals(o.den)) {
+            return new Rational(num.subtract(o.num), den);
+        }
         return new Rational(num.multiply(o.den).subtract(o.num.multiply(den)), den.multiply(o.den));
     }
 
     Rational add(Rational o) {
+        if (den.equals(o.den)) {
+            return new Rational(num.add(o.num), den);
+        }
         return new Rational(num.multiply(o.den).add(o.num.multiply(den)), den.multiply(o.den));
     }
 
     boolean isInteger() {
-        return den.equals(BigInteger.ONE);
+        return num.mod(den).signum() == 0;
     }
 
     int signum() {
         return num.signum();
+    }
+
+    /** floor(this). */
+    BigInteger floor() {
+        BigInteger[] qr = num.divideAndRemainder(den);
+        return qr[1].signum() < 0 ? qr[0].subtract(BigInteger.ONE) : qr[0];
+    }
+
+    /** ceil(this). */
+    BigInteger ceil() {
+        BigInteger[] qr = num.divideAndRemainder(den);
+        return qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
     }
 
     /** Nearest double. */
@@ -88,9 +121,21 @@ record Rational(BigInteger num, BigInteger den) implements Comparable<Rational> 
         return num.multiply(o.den).compareTo(o.num.multiply(den));
     }
 
-    /** Canonical text: "num/den". */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Rational r && compareTo(r) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        Rational r = reduced();
+        return Objects.hash(r.num, r.den);
+    }
+
+    /** Canonical text in lowest terms: "num/den". */
     @Override
     public String toString() {
-        return num + "/" + den;
+        Rational r = reduced();
+        return r.num + "/" + r.den;
     }
 }

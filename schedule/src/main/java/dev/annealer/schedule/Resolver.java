@@ -399,7 +399,7 @@ final class Resolver {
                     + new BigDecimal(r.num()).divide(new BigDecimal(r.den()), java.math.MathContext.DECIMAL64) + ")",
                     "warmups and listed cycles are counted in whole optimizer steps");
         }
-        BigInteger n = r.num();
+        BigInteger n = r.reduced().num();
         return n.longValueExact();
     }
 }

@@ -177,8 +177,7 @@ public final class Schedule {
         long w = plan.warmupSteps;
         if (step < w) {
             double lr = ramp(plan.warmupStart, plan.peak, step, w);
-            double peak = plan.kind == Plan.Kind.LIST && w == 0 ? plan.pieces.get(0).peak() : plan.peak;
-            return new SchedulePosition(step, 0, step, w, peak, lr, Phase.WARMUP);
+            return new SchedulePosition(step, 0, step, w, plan.peak, lr, Phase.WARMUP);
         }
         PlateauState.Restart restart = state == null ? null : state.restartAtOrBefore(step);
         switch (plan.kind) {
@@ -218,8 +217,7 @@ public final class Schedule {
     private long holdSince(long k, long c0) {
         long rel = plan.maxCycles - c0;
         Rational s = cycles.exactStart(c0, rel);
-        long first = s.isInteger() ? s.num().longValue()
-                : s.num().divide(s.den()).longValue() + 1;
+        long first = s.ceil().longValue();
         return Math.max(0, k - first);
     }
 
@@ -227,8 +225,8 @@ public final class Schedule {
     private SchedulePosition continued(long step, long k) {
         double lr;
         double t0 = cycles.periodDouble();
-        if (canonicalShape && plan.period.isInteger() && plan.period.num().bitLength() < 61) {
-            long t = plan.period.num().longValue();
+        if (canonicalShape && plan.period.isInteger() && plan.period.reduced().num().bitLength() < 61) {
+            long t = plan.period.reduced().num().longValue();
             long rem = k % (2 * t);
             long r = rem <= t ? rem : 2 * t - rem;
             lr = cycleLr(plan.peak, plan.min, plan.exponent, DD.of(r), DD.of(t - r));
