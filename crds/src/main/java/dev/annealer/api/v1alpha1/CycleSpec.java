@@ -25,13 +25,13 @@ public class CycleSpec {
     @Min(value = 0, inclusive = false)
     private Double epochs;
 
-    @JsonPropertyDescription("The cycle's own linear ramp to its peak (startFactor is relative to this cycle's peak; "
-            + "placement does not apply). Absent: the cycle starts at its peak.")
+    @JsonPropertyDescription("The cycle's own linear ramp to its peak (startFactor is relative to this cycle's peak). "
+            + "Absent: the cycle starts at its peak.")
     @ValidationRule(value = "has(self.steps) != has(self.epochs)",
             message = "spec.schedule.cycles[*].warmup must set exactly one of steps and epochs")
     @ValidationRule(value = "!(has(self.startFactor) && has(self.startLearningRate))",
             message = "spec.schedule.cycles[*].warmup must set at most one of startFactor and startLearningRate")
-    private WarmupSpec warmup;
+    private CycleWarmupSpec warmup;
 
     @JsonPropertyDescription("Peak learning rate of this cycle (> 0). Absent: optimizer.learningRate.")
     @Min(value = 0, inclusive = false)
@@ -61,11 +61,11 @@ public class CycleSpec {
         this.epochs = epochs;
     }
 
-    public WarmupSpec getWarmup() {
+    public CycleWarmupSpec getWarmup() {
         return warmup;
     }
 
-    public void setWarmup(WarmupSpec warmup) {
+    public void setWarmup(CycleWarmupSpec warmup) {
         this.warmup = warmup;
     }
 
