@@ -11,6 +11,9 @@
 #   DEVCLUSTER_NODES          number of GPU nodes (default 1)
 #   DEVCLUSTER_GPUS_PER_NODE  nvidia.com/gpu per node (default 1)
 #   ANNEALER_TRAINER_JAR      jar standing for the annealer-trainer image (default trainer-image/target/*.jar)
+#   ANNEALER_TRAINER_COMMAND  or a command standing for it (e.g. "bin/annealer-trainer"); wins over the jar
+#   ANNEALER_DJL_CACHE        DJL native-library cache shared by trainer pods (default ~/.cache/annealer/djl):
+#                             a real image has it baked in; per-pod extraction would cost ~430 MB each
 #   MVN                       Maven command (default "mvn -B -q")
 set -euo pipefail
 
@@ -52,12 +55,20 @@ up() {
   fi
   local jar
   jar="$(trainer_jar || true)"
-  [[ -n "$jar" ]] || log "no trainer jar (build trainer-image or set ANNEALER_TRAINER_JAR): trainer pods will wait with ErrImagePull"
+  [[ -n "$jar" || -n "${ANNEALER_TRAINER_COMMAND:-}" ]] \
+    || log "no trainer jar (build trainer-image or set ANNEALER_TRAINER_JAR): trainer pods will wait with ErrImagePull"
   rm -rf "$STATE"
   mkdir -p "$STATE"
   local args=(--bin-dir "$bin" --state-dir "$STATE" --nodes "${DEVCLUSTER_NODES:-1}"
     --gpus-per-node "${DEVCLUSTER_GPUS_PER_NODE:-1}" --trainer-workdir "$ROOT")
-  [[ -n "$jar" ]] && args+=(--trainer-jar "$jar")
+  if [[ -n "${ANNEALER_TRAINER_COMMAND:-}" ]]; then
+    args+=(--trainer-command "$ANNEALER_TRAINER_COMMAND")
+  elif [[ -n "$jar" ]]; then
+    args+=(--trainer-jar "$jar")
+  fi
+  local djl="${ANNEALER_DJL_CACHE:-${HOME}/.cache/annealer/djl}"
+  mkdir -p "$djl"
+  args+=(--trainer-env "DJL_CACHE_DIR=$djl")
   # why setsid: the agent and every pod process share one process group, so `down` can always reap them all
   setsid java -Xmx512m -cp "$ROOT/devcluster/target/classes:$(cat "$ROOT/devcluster/target/classpath.txt")" \
     dev.annealer.devcluster.DevCluster "${args[@]}" >"$STATE/devcluster.log" 2>&1 </dev/null &

@@ -47,6 +47,15 @@ public final class DevCluster implements Callable<Integer> {
     @Option(names = "--trainer-jar", description = "Jar that stands for the annealer-trainer image.")
     Path trainerJar;
 
+    @Option(names = "--trainer-command", description = "Command standing for the annealer-trainer entrypoint "
+            + "(white-space separated), instead of --trainer-jar, e.g. 'bin/annealer-trainer'.")
+    String trainerCommand;
+
+    @Option(names = "--trainer-env", description = "KEY=VALUE set on trainer containers after the pod's env "
+            + "(repeatable), e.g. DJL_CACHE_DIR=~/.cache/annealer/djl to share the native-library cache an image "
+            + "would have baked in.")
+    java.util.Map<String, String> trainerEnv = new java.util.LinkedHashMap<>();
+
     @Option(names = "--trainer-workdir", description = "Working directory of trainer pods (the image's WORKDIR, "
             + "which holds examples/): default the current directory.")
     Path trainerWorkDir;
@@ -78,8 +87,17 @@ public final class DevCluster implements Callable<Integer> {
         cp.start();
         KubernetesClient client = cp.adminClient();
         String java = ProcessHandle.current().info().command().orElse("java");
-        ImageMap images = new ImageMap(java, Arrays.stream(trainerJavaOpts.trim().split("\\s+"))
-                .filter(s -> !s.isEmpty()).toList(), trainerJar == null ? null : trainerJar.toAbsolutePath());
+        List<String> trainer = null;
+        if (trainerCommand != null && !trainerCommand.isBlank()) {
+            trainer = Arrays.stream(trainerCommand.trim().split("\\s+")).toList();
+        } else if (trainerJar != null) {
+            trainer = new java.util.ArrayList<>();
+            trainer.add(java);
+            trainer.addAll(Arrays.stream(trainerJavaOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+            trainer.add("-jar");
+            trainer.add(trainerJar.toAbsolutePath().toString());
+        }
+        ImageMap images = new ImageMap(trainer, trainerEnv);
         agent[0] = new NodeAgent(client, new NodeAgent.Config(nodes, gpusPerNode, cpuPerNode, memoryPerNode, state,
                 images, (trainerWorkDir == null ? Path.of("") : trainerWorkDir).toAbsolutePath(), kubeletVersion)).start();
         Files.copy(cp.kubeconfig(), state.resolve("kubeconfig"), StandardCopyOption.REPLACE_EXISTING);

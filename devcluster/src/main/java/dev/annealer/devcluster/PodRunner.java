@@ -425,6 +425,9 @@ final class PodRunner {
         if (launch.isEmpty()) {
             return containerError(r, "ErrImagePull", why[0]);
         }
+        if (launch.get().trainer()) {
+            env.putAll(config.images().trainerEnv());
+        }
         Path workDir;
         if (c.getWorkingDir() != null && !c.getWorkingDir().isEmpty()) {
             String rewritten = paths.rewrite(c.getWorkingDir());
