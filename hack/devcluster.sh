@@ -31,7 +31,8 @@ running_pid() {
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-group_alive() { pgrep -g "$1" >/dev/null 2>&1; }
+# group_alive PGID: a process of the group still runs (zombies, already dead and waiting for a reaper, don't count).
+group_alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 
 trainer_jar() {
   if [[ -n "${ANNEALER_TRAINER_JAR:-}" ]]; then echo "$ANNEALER_TRAINER_JAR"; return; fi
@@ -102,7 +103,7 @@ down() {
     sleep 1
   fi
   if group_alive "$pid"; then
-    log "could not stop process group $pid:"; pgrep -a -g "$pid" >&2 || true
+    log "could not stop process group $pid:"; ps -o pid,stat,cmd -g "$pid" >&2 || true
     return 1
   fi
   rm -f "$PIDFILE" "$STATE/ready"
