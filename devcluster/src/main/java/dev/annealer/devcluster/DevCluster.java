@@ -75,7 +75,9 @@ public final class DevCluster implements Callable<Integer> {
                 List.of());
         CountDownLatch stop = new CountDownLatch(1);
         NodeAgent[] agent = new NodeAgent[1];
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             System.err.println("devcluster: stopping pods, node agent and control plane");
             if (agent[0] != null) {
                 agent[0].close();
@@ -105,7 +107,7 @@ public final class DevCluster implements Callable<Integer> {
         System.err.printf("devcluster: ready in %.1f s at %s with %d node(s) x %d GPU; KUBECONFIG=%s%n",
                 (System.nanoTime() - t0) / 1e9, cp.url(), nodes, gpusPerNode, state.resolve("kubeconfig"));
         while (stop.getCount() > 0) {
-            if (!cp.healthy()) {
+            if (!cp.healthy() && !stopping.get()) {
                 System.err.println("devcluster: a control-plane component died; see " + state.resolve("logs"));
                 return 1;
             }
