@@ -12,6 +12,10 @@
 #   DEVCLUSTER_GPUS_PER_NODE  nvidia.com/gpu per node (default 1)
 #   ANNEALER_TRAINER_JAR      jar standing for the annealer-trainer image (default trainer-image/target/*.jar)
 #   ANNEALER_TRAINER_COMMAND  or a command standing for it (e.g. "bin/annealer-trainer"); wins over the jar
+#                             without either: `java -cp <trainer-image classes + deps> $ANNEALER_TRAINER_MAIN`
+#   ANNEALER_TRAINER_MAIN     main class of the trainer (default dev.annealer.trainer.TrainerMain)
+#   ANNEALER_TRAINER_JAVA_OPTS  JVM options of trainer pods (default "-Xmx1g -XX:+UseSerialGC")
+#   ANNEALER_TRAINER_WORKDIR  working directory of trainer pods (default: the repository root, which has examples/)
 #   ANNEALER_DJL_CACHE        DJL native-library cache shared by trainer pods (default ~/.cache/annealer/djl):
 #                             a real image has it baked in; per-pod extraction would cost ~430 MB each
 #   MVN                       Maven command (default "mvn -B -q")
@@ -42,6 +46,21 @@ trainer_jar() {
   done
 }
 
+# trainer_command: the trainer from its module's classes when there is no jar (no fat jar needed)
+trainer_command() {
+  local main="${ANNEALER_TRAINER_MAIN:-dev.annealer.trainer.TrainerMain}"
+  local src="$ROOT/trainer-image/src/main/java/${main//.//}.java"
+  [[ -f "$src" ]] || return 1
+  local cp="$ROOT/trainer-image/target/devcluster-classpath.txt"
+  if [[ ! -f "$cp" || ! -d "$ROOT/trainer-image/target/classes" || "$src" -nt "$cp" ]]; then
+    log "building the trainer classes (mvn -pl trainer-image -am compile)"
+    (cd "$ROOT" && $MVN -pl trainer-image -am compile dependency:build-classpath \
+      -Dmdep.outputFile="$cp" -Dmdep.includeScope=runtime) >&2
+  fi
+  # shellcheck disable=SC2086
+  echo "java ${ANNEALER_TRAINER_JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -cp $ROOT/trainer-image/target/classes:$(cat "$cp") $main"
+}
+
 up() {
   if pid="$(running_pid)"; then
     log "already running (pid $pid)"
@@ -54,16 +73,19 @@ up() {
     log "building the node agent (mvn -pl devcluster -am compile)"
     (cd "$ROOT" && $MVN -pl devcluster -am compile)
   fi
-  local jar
+  local jar tcmd="${ANNEALER_TRAINER_COMMAND:-}"
   jar="$(trainer_jar || true)"
-  [[ -n "$jar" || -n "${ANNEALER_TRAINER_COMMAND:-}" ]] \
-    || log "no trainer jar (build trainer-image or set ANNEALER_TRAINER_JAR): trainer pods will wait with ErrImagePull"
+  if [[ -z "$tcmd" && -z "$jar" ]]; then
+    tcmd="$(trainer_command || true)"
+  fi
+  [[ -n "$jar" || -n "$tcmd" ]] \
+    || log "no trainer (build trainer-image or set ANNEALER_TRAINER_JAR): trainer pods will wait with ErrImagePull"
   rm -rf "$STATE"
   mkdir -p "$STATE"
   local args=(--bin-dir "$bin" --state-dir "$STATE" --nodes "${DEVCLUSTER_NODES:-1}"
-    --gpus-per-node "${DEVCLUSTER_GPUS_PER_NODE:-1}" --trainer-workdir "$ROOT")
-  if [[ -n "${ANNEALER_TRAINER_COMMAND:-}" ]]; then
-    args+=(--trainer-command "$ANNEALER_TRAINER_COMMAND")
+    --gpus-per-node "${DEVCLUSTER_GPUS_PER_NODE:-1}" --trainer-workdir "${ANNEALER_TRAINER_WORKDIR:-$ROOT}")
+  if [[ -n "$tcmd" ]]; then
+    args+=(--trainer-command "$tcmd")
   elif [[ -n "$jar" ]]; then
     args+=(--trainer-jar "$jar")
   fi
