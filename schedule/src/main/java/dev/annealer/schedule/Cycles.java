@@ -53,7 +53,7 @@ final class Cycles {
         this.t0dd = DD.of(t0.toDoubleDouble());
         this.t0d = t0dd.hi();
         this.t0 = t0;
-        this.logM = StrictMath.log(m);
+        this.logM = DD.log(m);
         this.powers = whole ? powerTable(mL) : new long[] {1};
     }
 
@@ -177,7 +177,8 @@ final class Cycles {
     /** The cycle-index estimate (also the exact peer expression in float64Log mode). */
     private long estimate(long k, double t) {
         double x = (double) k / t * (m - 1) + 1;
-        double j = Math.floor(StrictMath.log(x) / logM);
+        // Python's math.log(x, m) = log(x) / log(m) with correctly rounded logs
+        double j = Math.floor(DD.log(x) / logM);
         return j < 0 ? 0 : (long) j;
     }
 

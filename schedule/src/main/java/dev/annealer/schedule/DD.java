@@ -86,6 +86,48 @@ record DD(double hi, double lo) {
         return result;
     }
 
+    /** ln 2 as a double-double. */
+    private static final DD LN2 = new DD(6.93147180559945286227e-01, 2.31904681384629955842e-17);
+
+    /**
+     * The correctly rounded natural logarithm of a finite x &gt; 0 (what glibc's {@code log}, hence Python's
+     * {@code math.log}, returns), computed in double-double as {@code e ln2 + 2 atanh((f - 1) / (f + 1))} with
+     * {@code x = f 2^e}, {@code f in [sqrt(1/2), sqrt(2))}. {@link StrictMath#log} may be one ulp off
+     * ({@code StrictMath.log(3)} is 1.0986122886681096, the correctly rounded value 1.0986122886681098), which is
+     * enough to move a peer's {@code floor(log(x) / log(m))} across an integer.
+     */
+    static double log(double x) {
+        if (!(x > 0) || Double.isInfinite(x)) {
+            return StrictMath.log(x);
+        }
+        int e = Math.getExponent(x);
+        if (e == Double.MIN_EXPONENT - 1) {
+            // subnormal: scale up first
+            return log(x * 0x1p54) - 54 * LN2.hi - 54 * LN2.lo;
+        }
+        double f = Math.scalb(x, -e);
+        if (f > 1.4142135623730951) {
+            f /= 2;
+            e++;
+        }
+        DD num = of(f).sub(ONE);
+        DD den = of(f).add(ONE);
+        DD s = num.div(den);
+        DD s2 = s.mul(s);
+        DD term = s;
+        DD sum = s;
+        for (int k = 3; k < 80; k += 2) {
+            term = term.mul(s2);
+            DD add = term.div(of(k));
+            sum = sum.add(add);
+            if (Math.abs(add.hi) < 1e-34 * Math.abs(sum.hi) || add.hi == 0) {
+                break;
+            }
+        }
+        DD result = LN2.mul((double) e).add(sum.mul(2.0));
+        return result.hi + result.lo;
+    }
+
     int signum() {
         return hi > 0 ? 1 : hi < 0 ? -1 : (lo > 0 ? 1 : lo < 0 ? -1 : 0);
     }
