@@ -1,6 +1,8 @@
 package dev.annealer.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.annealer.api.FineTuneJobs;
 import dev.annealer.api.JobSchedules;
 import dev.annealer.schedule.Schedule;
@@ -36,6 +38,24 @@ public final class ImportCommand implements Callable<Integer> {
             description = "The peer was stepped with fractional epochs epoch + i/K (K optimizer steps per epoch), so its periods are in epochs.")
     Integer stepsPerEpoch;
 
+    /** Durations (steps / epochs) that are whole numbers are shown as integers: {@code steps: 9000}, not 9000.0. */
+    static JsonNode wholeDurations(JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            o.fieldNames().forEachRemaining(k -> {
+                JsonNode v = o.get(k);
+                if ((k.equals("steps") || k.equals("epochs")) && v.isFloatingPointNumber()
+                        && v.doubleValue() == Math.rint(v.doubleValue()) && Math.abs(v.doubleValue()) < 9.0e15) {
+                    o.put(k, v.longValue());
+                } else {
+                    wholeDurations(v);
+                }
+            });
+        } else if (n != null && n.isArray()) {
+            n.forEach(ImportCommand::wholeDurations);
+        }
+        return n;
+    }
+
     @Override
     public Integer call() throws JsonProcessingException {
         ScheduleConfig config = Schedules.fromPeer(from, args, stepsPerEpoch);
@@ -44,7 +64,7 @@ public final class ImportCommand implements Callable<Integer> {
         optimizer.put("learningRate", config.learningRate());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("optimizer", optimizer);
-        doc.put("schedule", JobSchedules.scheduleSpecOf(config));
+        doc.put("schedule", wholeDurations(FineTuneJobs.mapper().valueToTree(JobSchedules.scheduleSpecOf(config))));
         var out = spec.commandLine().getOut();
         out.println("# " + from + " " + args.strip() + (stepsPerEpoch == null ? "" : " stepped with epoch + i/" + stepsPerEpoch));
         out.println("# paste under spec: of a FineTuneJob (keep the rest of spec.optimizer); fingerprint " + schedule.fingerprint());

@@ -2,7 +2,6 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
@@ -24,7 +23,6 @@ public class CycleSpec {
     @JsonPropertyDescription("Length of the cycle in epochs (> 0; must resolve to whole steps). "
             + "Exactly one of steps and epochs.")
     @Min(value = 0, inclusive = false)
-    @JsonSerialize(using = WholeNumberSerializer.class)
     private Double epochs;
 
     @JsonPropertyDescription("The cycle's own linear ramp to its peak (startFactor is relative to this cycle's peak). "

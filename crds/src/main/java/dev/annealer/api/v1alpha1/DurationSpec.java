@@ -2,7 +2,6 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.generator.annotation.Min;
 import java.util.Objects;
 
@@ -17,12 +16,10 @@ public class DurationSpec {
     @JsonPropertyDescription("Length in optimizer steps (> 0; may be fractional, e.g. when imported from a peer that "
             + "steps in fractional epochs). Exactly one of steps and epochs.")
     @Min(value = 0, inclusive = false)
-    @JsonSerialize(using = WholeNumberSerializer.class)
     private Double steps;
 
     @JsonPropertyDescription("Length in epochs (> 0, may be fractional, e.g. 1.5). Exactly one of steps and epochs.")
     @Min(value = 0, inclusive = false)
-    @JsonSerialize(using = WholeNumberSerializer.class)
     private Double epochs;
 
     public DurationSpec() {

@@ -2,7 +2,6 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Max;
 import java.util.Objects;
@@ -20,7 +19,6 @@ public class WarmupSpec {
 
     @JsonPropertyDescription("Warmup length in epochs (>= 0; must resolve to whole steps). Exactly one of steps and epochs.")
     @Min(0)
-    @JsonSerialize(using = WholeNumberSerializer.class)
     private Double epochs;
 
     @JsonPropertyDescription("Learning rate of the first warmup step as a fraction of the peak, in [0, 1]. "
