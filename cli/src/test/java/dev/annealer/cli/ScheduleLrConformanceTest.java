@@ -97,7 +97,7 @@ class ScheduleLrConformanceTest {
                         metadata: {name: imported}
                         spec:
                           model: {source: "builtin:mlp"}
-                          data: {train: train.csv, label: y}
+                          data: {train: train.csv, label: "y"}
                           training: {maxSteps: %d}
                         """.formatted(n) + indent(imp.out());
                 java.nio.file.Path f = dir.resolve(c.get("id").asText() + ".yaml");
