@@ -86,6 +86,24 @@ public final class DjlModel implements TrainableModel {
   }
 
   /**
+   * The builtin MLP with parameters saved by DJL ({@code Model.save}: a {@code <name>-NNNN.params} file) for the
+   * same architecture: pretrained weights to fine-tune.
+   */
+  public static DjlModel mlpFromSaved(Path paramsFile, int inputs, int[] hidden, int outputs, String activation,
+      Device device) throws IOException, MalformedModelException {
+    DjlModel fresh = mlp(inputs, hidden, outputs, activation, device);
+    Model model = Model.newInstance("pretrained", device, "PyTorch");
+    model.setBlock(fresh.block);
+    String file = paramsFile.getFileName().toString();
+    String prefix = file.replaceFirst("-\\d{4}\\.params$", "").replaceFirst("\\.params$", "");
+    model.load(paramsFile.toAbsolutePath().getParent(), prefix);
+    for (Parameter p : fresh.params.values()) {
+      p.getArray().setRequiresGradient(true);
+    }
+    return new DjlModel(fresh.manager, model, fresh.block, fresh.params, inputs);
+  }
+
+  /**
    * A TorchScript module loaded for training ({@code trainParam=true}, without which libtorch hands out inference
    * tensors that refuse gradients). Names are the module's own ({@code 0.weight}, ...).
    */
@@ -190,8 +208,7 @@ public final class DjlModel implements TrainableModel {
   public void close() {
     if (djlModel != null) {
       djlModel.close();
-    } else {
-      manager.close();
     }
+    manager.close();
   }
 }
