@@ -69,7 +69,7 @@ public final class LrRangeTest {
     return best;
   }
 
-  public int run(PrintStream out) throws IOException {
+  public int run(PrintStream out, int steps) throws IOException {
     JobConfig.LrRangeTest r = cfg.training().lrRangeTest();
     List<Double> lrs = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -77,8 +77,8 @@ public final class LrRangeTest {
     double ema = 0;
     double best = Double.POSITIVE_INFINITY;
     int i = 0;
-    for (; i < r.steps() && !preemption.requested(); i++) {
-      double lr = lrAt(i, r.steps(), r.minLearningRate(), r.maxLearningRate());
+    for (; i < steps && !preemption.requested(); i++) {
+      double lr = lrAt(i, steps, r.startLearningRate(), r.endLearningRate());
       double loss = runner.step(plan.batches(i), lr).loss();
       if (!Double.isFinite(loss)) {
         log.accept("event=lr-range-stop step=" + i + " reason=non-finite-loss lr=" + lr);
@@ -109,7 +109,7 @@ public final class LrRangeTest {
     }
     if (lrs.size() < 3) {
       throw new TrainerFailure(TrainerFailure.Reason.NonFiniteLoss, "the LR range test diverged after " + lrs.size()
-          + " steps: lower spec.training.lrRangeTest.minLearningRate");
+          + " steps: lower spec.training.lrRangeTest.startLearningRate");
     }
     int k = suggest(lrs, smooth);
     double suggested = lrs.get(k);

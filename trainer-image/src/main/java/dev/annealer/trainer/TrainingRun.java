@@ -119,11 +119,12 @@ public final class TrainingRun {
           cfg.training().seed(), cfg.data().shuffle());
       checkModelFitsData(runner, plan, task);
 
-      if (cfg.training().mode().equals("lrRangeTest")) {
-        return new LrRangeTest(cfg, runner, plan, o.checkpointDir(), preemption, termination, this::log).run(o.out());
-      }
       long totalSteps = cfg.training().maxSteps() != null ? cfg.training().maxSteps()
-          : (long) Math.ceil(cfg.training().epochs() * plan.stepsPerEpoch());
+          : cfg.training().epochs() * plan.stepsPerEpoch();
+      if (cfg.training().mode().equals("lrRangeTest")) {
+        return new LrRangeTest(cfg, runner, plan, o.checkpointDir(), preemption, termination, this::log)
+            .run(o.out(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
+      }
       TrainingSchedule schedule = TrainingSchedule.of(cfg.optimizerAndSchedule(), totalSteps, plan.stepsPerEpoch());
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
       long step = resume(cfg, store, schedule, runner, optimizer);
@@ -149,11 +150,11 @@ public final class TrainingRun {
     Map<String, Object> sched = (Map<String, Object>) m.get("schedule");
     String was = String.valueOf(sched.get("fingerprint"));
     if (!was.equals(schedule.fingerprint())) {
-      if (cfg.checkpoint().onScheduleChange().equals("fail")) {
+      if (cfg.checkpoint().onScheduleChange().equals("Refuse")) {
         throw new TrainerFailure(Reason.ScheduleChanged, "checkpoint " + c.name() + " was written under schedule " + was
             + " but spec.schedule/spec.optimizer.learningRate/the step budget now give " + schedule.fingerprint()
             + ": restore the previous schedule, start in an empty checkpoint directory, or set "
-            + "spec.checkpoint.onScheduleChange: continueWithNewSchedule to continue at step " + c.step()
+            + "spec.checkpoint.onScheduleChange: Continue to continue at step " + c.step()
             + " on the new curve (nothing is rescaled)");
       }
       log("event=warning message=" + quote("schedule changed since " + c.name() + " (" + was + " -> "
@@ -265,6 +266,11 @@ public final class TrainingRun {
         termination.write(msg);
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
         return EXIT_PREEMPTED;
+      }
+      if (valBatches != null && (cfg.training().evalEverySteps() == null || step % cfg.training().evalEverySteps() != 0)) {
+        // evaluation at the end of training is part of the contract even without evalEverySteps
+        validationLoss = runner.evaluate(valBatches);
+        log("event=eval step=" + step + " validationLoss=" + validationLoss);
       }
       if (lastCheckpoint == null || lastCheckpoint.step() != step) {
         Position last = schedule.position(totalSteps - 1);

@@ -22,11 +22,12 @@ public record JobConfig(
    * @param source {@code builtin:mlp?hidden=64,64&activation=tanh}, {@code file:///...}, {@code pvc://claim/path} or
    *     a relative path
    * @param format {@code builtin}, {@code torchscript} or {@code djl}
-   * @param architecture for {@code djl}: the builtin architecture the saved parameters belong to
+   * @param architecture for {@code djl}: the builtin architecture the saved parameters belong to (not in the API yet)
    */
   public record Model(String source, String format, String architecture, List<String> trainable,
       Map<String, Double> learningRateMultipliers) {}
 
+  /** @param features empty = every column except the label, in file order */
   public record Data(String train, String validation, String format, List<String> features, String label, String task,
       boolean skipBadRecords, boolean shuffle, Integer numClasses) {}
 
@@ -34,17 +35,18 @@ public record JobConfig(
    * @param maxSteps exactly one of maxSteps/epochs is set
    * @param mode {@code train} or {@code lrRangeTest}
    */
-  public record Training(Long maxSteps, Double epochs, int batchSize, int gradientAccumulation, Long evalEverySteps,
-      long seed, String mode, LrRangeTest lrRangeTest, Long logEverySteps) {}
+  public record Training(Long maxSteps, Integer epochs, int batchSize, int gradientAccumulation, Long evalEverySteps,
+      long seed, String mode, LrRangeTest lrRangeTest) {}
 
-  public record LrRangeTest(double minLearningRate, double maxLearningRate, int steps) {}
+  /** The sweep runs over the training budget (maxSteps or epochs). */
+  public record LrRangeTest(double startLearningRate, double endLearningRate) {}
 
   public record OptimizerSpec(String type, double learningRate, double weightDecay, double beta1, double beta2,
       double epsilon, double momentum, double dampening, boolean nesterov, Double gradientClipNorm) {}
 
   /**
-   * @param onScheduleChange {@code fail} (default): refuse to resume under a different schedule;
-   *     {@code continueWithNewSchedule}: keep model/optimizer/data position, take the new schedule's LR at that step
+   * @param onScheduleChange {@code Refuse} (default): refuse to resume under a different schedule;
+   *     {@code Continue}: keep model/optimizer/data position, take the new schedule's LR at that step
    */
   public record CheckpointSpec(Long everySteps, Long everySeconds, int keepLast, boolean keepCycleSnapshots,
       String onScheduleChange) {}

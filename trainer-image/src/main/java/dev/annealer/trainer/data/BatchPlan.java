@@ -10,9 +10,10 @@ import java.util.SplittableRandom;
  * uninterrupted one would.
  *
  * <pre>
- *   stepsPerEpoch = max(1, floor(N / (B·A)))          (the last partial batch of an epoch is dropped)
+ *   stepsPerEpoch = ceil(N / (B·A))                   (every record once per epoch)
  *   epoch(s)      = floor(s / stepsPerEpoch)
- *   micro-batch j of step s = rows perm(seed, epoch)[((s mod stepsPerEpoch)·A + j)·B + 0 .. B−1]
+ *   micro-batch j of step s = rows perm(seed, epoch)[((s mod stepsPerEpoch)·A + j)·B + 0 .. B−1], cut at N
+ *   (the last step of an epoch may have fewer or smaller micro-batches; empty ones are left out)
  * </pre>
  *
  * {@code perm(seed, epoch)} is a Fisher–Yates shuffle driven by a {@link SplittableRandom} seeded with
@@ -34,7 +35,8 @@ public final class BatchPlan {
     this.accumulation = accumulation;
     this.seed = seed;
     this.shuffle = shuffle;
-    this.stepsPerEpoch = Math.max(1, data.rows() / ((long) this.batchSize * accumulation));
+    long perStep = (long) this.batchSize * accumulation;
+    this.stepsPerEpoch = (data.rows() + perStep - 1) / perStep;
   }
 
   public long stepsPerEpoch() {
@@ -62,15 +64,19 @@ public final class BatchPlan {
     List<Batch> out = new ArrayList<>(accumulation);
     long start = offsetOf(step);
     for (int j = 0; j < accumulation; j++) {
-      float[] x = new float[batchSize * f];
-      float[] y = new float[batchSize];
-      for (int i = 0; i < batchSize; i++) {
-        // wraps only when one step needs more rows than the file has (tiny data, large B·A)
-        int row = perm[(int) ((start + (long) j * batchSize + i) % rows)];
+      long from = start + (long) j * batchSize;
+      int n = (int) Math.min(batchSize, rows - from);
+      if (n <= 0) {
+        break;
+      }
+      float[] x = new float[n * f];
+      float[] y = new float[n];
+      for (int i = 0; i < n; i++) {
+        int row = perm[(int) (from + i)];
         data.copyRow(row, x, i * f);
         y[i] = data.labels()[row];
       }
-      out.add(new Batch(x, y, batchSize));
+      out.add(new Batch(x, y, n));
     }
     return out;
   }

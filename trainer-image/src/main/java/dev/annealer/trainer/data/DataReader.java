@@ -26,7 +26,7 @@ import java.util.function.LongConsumer;
 public final class DataReader {
   private static final JsonFactory JSON = new JsonFactory();
 
-  private final List<String> features;
+  private List<String> features;
   private final String label;
   private final boolean skipBad;
   private final LongConsumer onSkip;
@@ -105,7 +105,11 @@ public final class DataReader {
     if (header == null) {
       throw new TrainerFailure(Reason.BadRecord, file + ":1: empty file, expected a header row naming the columns");
     }
-    List<String> names = splitCsv(header);
+    List<String> names = splitCsv(header).stream().map(String::trim).toList();
+    if (features.isEmpty()) {
+      // spec.data.features absent: every column except the label, in file order
+      features = names.stream().filter(n -> !n.equals(label)).toList();
+    }
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < names.size(); i++) {
       index.put(names.get(i).trim(), i);
@@ -160,6 +164,28 @@ public final class DataReader {
   }
 
   private Dataset readJsonl(Path file, BufferedReader in) throws IOException {
+    if (features.isEmpty()) {
+      in.mark(1 << 20);
+      String first = in.readLine();
+      List<String> keys = new ArrayList<>();
+      if (first != null) {
+        try (JsonParser p = JSON.createParser(first)) {
+          if (p.nextToken() == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              if (!p.currentName().equals(label)) {
+                keys.add(p.currentName());
+              }
+              p.nextToken();
+              p.skipChildren();
+            }
+          }
+        } catch (IOException e) {
+          // reported as a bad record of line 1 below
+        }
+      }
+      features = keys;
+      in.reset();
+    }
     Map<String, Integer> featureIndex = new HashMap<>();
     for (int i = 0; i < features.size(); i++) {
       featureIndex.put(features.get(i), i);
