@@ -9,6 +9,9 @@ import sun.misc.Signal;
  * finishes the current step, writes a checkpoint and exits 75 itself, inside the grace period.
  */
 public final class Preemption {
+  /** A flag holder with no signal handlers (tests, embedding). */
+  public Preemption() {}
+
   private final AtomicLong signalledAtNanos = new AtomicLong(-1);
   private volatile String signal;
 
