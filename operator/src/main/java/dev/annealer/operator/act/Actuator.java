@@ -32,16 +32,21 @@ public class Actuator {
 
     public void apply(FineTuneJob job, List<Action> actions, Context<FineTuneJob> ctx) {
         for (Action a : actions) {
-            switch (a) {
-                case Action.ApplySpecConfigMap c -> upsert(ctx, DesiredResources.specConfigMap(job));
-                case Action.CreateCheckpointPvc c -> createOrApply(ctx, DesiredResources.checkpointPvc(job));
-                case Action.CreateProgressSecret c -> createIfAbsent(ctx, DesiredResources.progressSecret(job, newToken()));
-                case Action.CreatePod c -> createOrApply(ctx, DesiredResources.pod(job, c.attempt(), trainer));
-                case Action.DeletePod d -> ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace())
-                        .withName(d.name()).withGracePeriod(d.graceSeconds()).delete();
-                case Action.ReleaseCheckpointPvc r -> release(job, ctx);
-                case Action.DeleteJob d -> ctx.getClient().resource(job)
-                        .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            if (a instanceof Action.ApplySpecConfigMap) {
+                upsert(ctx, DesiredResources.specConfigMap(job));
+            } else if (a instanceof Action.CreateCheckpointPvc) {
+                createOrApply(ctx, DesiredResources.checkpointPvc(job));
+            } else if (a instanceof Action.CreateProgressSecret) {
+                createIfAbsent(ctx, DesiredResources.progressSecret(job, newToken()));
+            } else if (a instanceof Action.CreatePod c) {
+                createOrApply(ctx, DesiredResources.pod(job, c.attempt(), trainer));
+            } else if (a instanceof Action.DeletePod d) {
+                ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
+                        .withGracePeriod(d.graceSeconds()).delete();
+            } else if (a instanceof Action.ReleaseCheckpointPvc) {
+                release(job, ctx);
+            } else if (a instanceof Action.DeleteJob) {
+                ctx.getClient().resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
             }
         }
     }
