@@ -242,11 +242,10 @@ public final class Decider {
                 Instant due = anchor.plus(backoff.delay(s.getFailures()));
                 if (now.isBefore(due)) {
                     s.setPhase(Phase.PENDING);
-                    Duration wait = Duration.between(now, due);
-                    set(ConditionTypes.RUNNING, false, Reasons.BACKING_OFF, "attempt " + s.getAttempt() + " failed ("
-                            + s.getFailures() + " of at most " + budget.maxFailures() + " failures); next attempt at "
-                            + due + " (capped exponential backoff)");
-                    requeue = Optional.of(wait);
+                    accounted.ifPresent(e -> set(ConditionTypes.RUNNING, false, Reasons.BACKING_OFF, e.message()
+                            + "; failure " + s.getFailures() + " of at most " + budget.maxFailures()
+                            + " (spec.failurePolicy.maxFailures), next attempt at " + due));
+                    requeue = Optional.of(Duration.between(now, due));
                     return;
                 }
             }
