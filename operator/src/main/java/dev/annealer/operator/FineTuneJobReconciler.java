@@ -51,7 +51,6 @@ import java.util.List;
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
         RBACVerbs.PATCH})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
-@RBACRule(apiGroups = FineTuneJob.GROUP, resources = "finetunejobs", verbs = {RBACVerbs.DELETE})
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
         RBACVerbs.UPDATE})
 public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {

@@ -10,7 +10,10 @@ import jakarta.inject.Singleton;
  */
 @Singleton
 public class LeaderElection extends LeaderElectionConfiguration {
-    public LeaderElection(OperatorConfig config) {
-        super(config.leader().leaseName());
+    /** The lease's name. */
+    public static final String LEASE_NAME = "annealer-operator-lock";
+
+    public LeaderElection() {
+        super(LEASE_NAME);
     }
 }

@@ -27,9 +27,6 @@ public interface OperatorConfig {
     @WithDefault("true")
     boolean serverSideApply();
 
-    /** Leader election lease (active in the prod profile). */
-    Leader leader();
-
     interface Trainer {
         @WithDefault("ghcr.io/annealer/annealer-trainer:0.1.0")
         String image();
@@ -56,8 +53,4 @@ public interface OperatorConfig {
         Duration timeout();
     }
 
-    interface Leader {
-        @WithDefault("annealer-operator-lock")
-        String leaseName();
-    }
 }
