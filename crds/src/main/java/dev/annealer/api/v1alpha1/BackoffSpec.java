@@ -3,6 +3,7 @@ package dev.annealer.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
@@ -14,12 +15,12 @@ public class BackoffSpec {
 
     @JsonPropertyDescription("Delay after the first failure, in seconds (>= 0).")
     @Default("10")
-    @ValidationRule(value = "self >= 0", message = "spec.failurePolicy.backoff.initialSeconds must be >= 0")
+    @Min(0)
     private Long initialSeconds;
 
     @JsonPropertyDescription("Upper bound of the delay, in seconds (>= 0).")
     @Default("600")
-    @ValidationRule(value = "self >= 0", message = "spec.failurePolicy.backoff.maxSeconds must be >= 0")
+    @Min(0)
     private Long maxSeconds;
 
     public Long getInitialSeconds() {

@@ -22,23 +22,27 @@ public class CycleSpec {
 
     @JsonPropertyDescription("Length of the cycle in epochs (> 0; must resolve to whole steps). "
             + "Exactly one of steps and epochs.")
-    @ValidationRule(value = "self > 0.0", message = "spec.schedule.cycles[*].epochs must be > 0")
+    @Min(value = 0, inclusive = false)
     private Double epochs;
 
-    @JsonPropertyDescription("The cycle's own linear ramp to its peak (startFactor is relative to this cycle's peak; "
-            + "placement does not apply). Absent: the cycle starts at its peak.")
-    private WarmupSpec warmup;
+    @JsonPropertyDescription("The cycle's own linear ramp to its peak (startFactor is relative to this cycle's peak). "
+            + "Absent: the cycle starts at its peak.")
+    @ValidationRule(value = "has(self.steps) != has(self.epochs)",
+            message = "spec.schedule.cycles[*].warmup must set exactly one of steps and epochs")
+    @ValidationRule(value = "!(has(self.startFactor) && has(self.startLearningRate))",
+            message = "spec.schedule.cycles[*].warmup must set at most one of startFactor and startLearningRate")
+    private CycleWarmupSpec warmup;
 
     @JsonPropertyDescription("Peak learning rate of this cycle (> 0). Absent: optimizer.learningRate.")
-    @ValidationRule(value = "self > 0.0", message = "spec.schedule.cycles[*].peakLearningRate must be > 0")
+    @Min(value = 0, inclusive = false)
     private Double peakLearningRate;
 
     @JsonPropertyDescription("Floor of this cycle's cosine (>= 0, <= its peak). Absent: schedule.minLearningRate.")
-    @ValidationRule(value = "self >= 0.0", message = "spec.schedule.cycles[*].minLearningRate must be >= 0")
+    @Min(0)
     private Double minLearningRate;
 
     @JsonPropertyDescription("Exponent of this cycle's cosine factor (> 0). Absent: schedule.cosineExponent.")
-    @ValidationRule(value = "self > 0.0", message = "spec.schedule.cycles[*].cosineExponent must be > 0")
+    @Min(value = 0, inclusive = false)
     private Double cosineExponent;
 
     public Long getSteps() {
@@ -57,11 +61,11 @@ public class CycleSpec {
         this.epochs = epochs;
     }
 
-    public WarmupSpec getWarmup() {
+    public CycleWarmupSpec getWarmup() {
         return warmup;
     }
 
-    public void setWarmup(WarmupSpec warmup) {
+    public void setWarmup(CycleWarmupSpec warmup) {
         this.warmup = warmup;
     }
 

@@ -2,7 +2,7 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.generator.annotation.Min;
 import java.util.Objects;
 
 /**
@@ -11,17 +11,15 @@ import java.util.Objects;
  * {@code steps = epochs * stepsPerEpoch}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.steps) != has(self.epochs)",
-        message = "a schedule duration (spec.schedule.period or spec.schedule.horizon) must set exactly one of steps and epochs")
 public class DurationSpec {
 
     @JsonPropertyDescription("Length in optimizer steps (> 0; may be fractional, e.g. when imported from a peer that "
             + "steps in fractional epochs). Exactly one of steps and epochs.")
-    @ValidationRule(value = "self > 0.0", message = "a schedule duration's steps (spec.schedule.period.steps or horizon.steps) must be > 0")
+    @Min(value = 0, inclusive = false)
     private Double steps;
 
     @JsonPropertyDescription("Length in epochs (> 0, may be fractional, e.g. 1.5). Exactly one of steps and epochs.")
-    @ValidationRule(value = "self > 0.0", message = "a schedule duration's epochs (spec.schedule.period.epochs or horizon.epochs) must be > 0")
+    @Min(value = 0, inclusive = false)
     private Double epochs;
 
     public DurationSpec() {

@@ -47,6 +47,7 @@ public class OptimizerSpec {
             + "each in [0, 1). Absent: [0.9, 0.999].")
     @ValidationRule(value = "self.size() == 2 && self.all(b, b >= 0.0 && b < 1.0)",
             message = "spec.optimizer.betas must be two numbers in [0, 1), e.g. [0.9, 0.999]")
+    @io.fabric8.generator.annotation.Size(min = 2, max = 2) // bounds the CEL cost estimate (the API server refuses unbounded lists)
     private List<Double> betas;
 
     @JsonPropertyDescription("AdamW only: term added to the denominator for numerical stability (> 0). Absent: 1e-8.")

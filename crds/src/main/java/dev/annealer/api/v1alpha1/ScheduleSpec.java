@@ -42,6 +42,10 @@ public class ScheduleSpec {
 
     @JsonPropertyDescription("Linear warmup to optimizer.learningRate before (or over the start of) the first cycle. "
             + "Absent: no warmup.")
+    @ValidationRule(value = "has(self.steps) != has(self.epochs)",
+            message = "spec.schedule.warmup must set exactly one of steps and epochs")
+    @ValidationRule(value = "!(has(self.startFactor) && has(self.startLearningRate))",
+            message = "spec.schedule.warmup must set at most one of startFactor and startLearningRate")
     private WarmupSpec warmup;
 
     @JsonPropertyDescription("Floor of every cosine (eta_min), >= 0 and < optimizer.learningRate; the learning rate "
@@ -51,6 +55,8 @@ public class ScheduleSpec {
 
     @JsonPropertyDescription("Cosine: the decay length, in steps or epochs (absent: the rest of training after a Prefix "
             + "warmup). CosineWarmRestarts: the total length of maxCycles cycles, instead of period.")
+    @ValidationRule(value = "has(self.steps) != has(self.epochs)",
+            message = "spec.schedule.horizon must set exactly one of steps and epochs")
     private DurationSpec horizon;
 
     @JsonPropertyDescription("Cosine only. Hold: keep the learning rate reached at the end of the horizon "
@@ -60,6 +66,8 @@ public class ScheduleSpec {
 
     @JsonPropertyDescription("CosineWarmRestarts: the length of the first cycle (T_0), in steps (may be fractional) "
             + "or epochs.")
+    @ValidationRule(value = "has(self.steps) != has(self.epochs)",
+            message = "spec.schedule.period must set exactly one of steps and epochs")
     private DurationSpec period;
 
     @JsonPropertyDescription("CosineWarmRestarts: cycle i lasts period x periodMultiplier^i (T_mult). Any real >= 1; "

@@ -9,7 +9,7 @@ import java.util.Objects;
 public class ScheduleStatus {
 
     @JsonPropertyDescription("Current cycle, 0-based (warmup counts as cycle 0).")
-    private Integer cycle;
+    private Long cycle;
 
     @JsonPropertyDescription("Steps since the start of the current cycle (T_cur).")
     private Long cycleStep;
@@ -30,11 +30,11 @@ public class ScheduleStatus {
             + "under a different one follows spec.checkpoint.onScheduleChange.")
     private String fingerprint;
 
-    public Integer getCycle() {
+    public Long getCycle() {
         return cycle;
     }
 
-    public void setCycle(Integer cycle) {
+    public void setCycle(Long cycle) {
         this.cycle = cycle;
     }
 

@@ -3,7 +3,7 @@ package dev.annealer.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.generator.annotation.Max;
 import java.util.Objects;
 
 /**
@@ -11,27 +11,24 @@ import java.util.Objects;
  * {@code W} steps, with {@code S = startFactor * P} or {@code startLearningRate}, {@code P} the peak.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.steps) != has(self.epochs)",
-        message = "spec.schedule.warmup must set exactly one of steps and epochs")
-@ValidationRule(value = "!(has(self.startFactor) && has(self.startLearningRate))",
-        message = "spec.schedule.warmup must set at most one of startFactor and startLearningRate")
 public class WarmupSpec {
 
     @JsonPropertyDescription("Warmup length in whole optimizer steps (>= 0). Exactly one of steps and epochs.")
     @Min(0)
     private Long steps;
 
-    @JsonPropertyDescription("Warmup length in epochs (> 0; must resolve to whole steps). Exactly one of steps and epochs.")
-    @ValidationRule(value = "self > 0.0", message = "spec.schedule.warmup.epochs must be > 0")
+    @JsonPropertyDescription("Warmup length in epochs (>= 0; must resolve to whole steps). Exactly one of steps and epochs.")
+    @Min(0)
     private Double epochs;
 
     @JsonPropertyDescription("Learning rate of the first warmup step as a fraction of the peak, in [0, 1]. "
             + "Absent (and no startLearningRate): 0.")
-    @ValidationRule(value = "self >= 0.0 && self <= 1.0", message = "spec.schedule.warmup.startFactor must be in [0, 1]")
+    @Min(0)
+    @Max(1)
     private Double startFactor;
 
     @JsonPropertyDescription("Learning rate of the first warmup step, absolute (>= 0). Alternative to startFactor.")
-    @ValidationRule(value = "self >= 0.0", message = "spec.schedule.warmup.startLearningRate must be >= 0")
+    @Min(0)
     private Double startLearningRate;
 
     @JsonPropertyDescription("Prefix: the warmup comes before cycle 0, which starts when it ends (Hugging Face, optax, "

@@ -1,0 +1,301 @@
+package dev.annealer.schedule;
+
+import java.math.BigInteger;
+
+/**
+ * Geometric cycles: cycle j lasts {@code T_j = T_0 m^j} and starts at
+ * {@code S_j = T_0 (m^j - 1) / (m - 1)} ({@code j T_0} when m = 1). {@link #locate} finds the cycle of a time t in O(1):
+ *
+ * <ol>
+ *   <li>estimate {@code j = floor(log(1 + t (m-1) / T_0) / log m)} (or {@code floor(t / T_0)}) in doubles;</li>
+ *   <li>verify {@code S_j <= t < S_(j+1)} and move j by one if the estimate was off: with exact long arithmetic when
+ *       T_0 and m are whole numbers, otherwise in double-double with an exact rational check when t is within
+ *       rounding distance of a boundary.</li>
+ * </ol>
+ * The correction moves j by at most a couple of cycles, so the cost does not grow with the step or the cycle count.
+ *
+ * <p>With {@code float64Log} the index is instead exactly the peers' double expression
+ * {@code (long) floor(log(t / T_0 * (m - 1) + 1) / log(m))} (torch {@code CosineAnnealingWarmRestarts.step(epoch)},
+ * timm {@code CosineLRScheduler}), whose rounding can land a boundary on the previous cycle's end.
+ *
+ * <p>A restart at the start of cycle {@code c0} (see {@link Plateau}) re-bases the same geometry: the cycles after it
+ * are {@code T_0 m^c0, T_0 m^(c0+1), ...}, so {@code locate(k, c0)} measures k from that restart.
+ */
+final class Cycles {
+
+    /** Where a time falls: relative cycle j (add c0 for the global index), elapsed r and remaining b = T_j - r. */
+    record Loc(long j, DD r, DD b, long floorR, long ceilB) {
+    }
+
+    private final Rational t0;
+    private final double m;
+    private final Rational mExact;
+    private final boolean intMode;
+    private final long t0L;
+    private final long mL;
+    private final DD t0dd;
+    private final double t0d;
+    private final double logM;
+    private final boolean float64Log;
+    /** m^j for every j whose power fits in a long (whole multipliers only); beyond it the power overflows. */
+    private final long[] powers;
+
+    Cycles(Rational period, double m, boolean float64Log) {
+        Rational t0 = period;
+        this.m = m;
+        this.mExact = Rational.of(m);
+        this.float64Log = float64Log && m != 1.0;
+        t0 = t0.reduced();
+        boolean whole = t0.isInteger() && t0.num().bitLength() < 62 && m == Math.rint(m) && m < (1L << 31);
+        this.intMode = whole;
+        this.t0L = whole ? t0.num().longValueExact() : 0;
+        this.mL = whole ? (long) m : 0;
+        this.t0dd = DD.of(t0.toDoubleDouble());
+        this.t0d = t0dd.hi();
+        this.t0 = t0;
+        this.logM = DD.log(m);
+        this.powers = whole ? powerTable(mL) : new long[] {1};
+    }
+
+    private static long[] powerTable(long m) {
+        if (m == 1) {
+            return new long[] {1};
+        }
+        long[] t = new long[64];
+        int n = 0;
+        long p = 1;
+        while (true) {
+            t[n++] = p;
+            if (p > Long.MAX_VALUE / m) {
+                break;
+            }
+            p *= m;
+        }
+        return java.util.Arrays.copyOf(t, n);
+    }
+
+    /** Whether boundaries are computed with exact long arithmetic. */
+    boolean intMode() {
+        return intMode;
+    }
+
+    /** Locates time k (steps since the start of cycle c0) in cycle c0 + j. */
+    Loc locate(long k, long c0) {
+        if (intMode) {
+            long base = scaledPeriodLong(c0);
+            if (base > 0) {
+                return locateInt(k, base);
+            }
+        }
+        return locateDD(k, c0);
+    }
+
+    // ------------------------------------------------------------------ whole periods: exact long arithmetic
+
+    /** T_0 m^c0, or -1 on overflow. */
+    private long scaledPeriodLong(long c0) {
+        long p = powSat(mL, c0);
+        if (p < 0) {
+            return -1;
+        }
+        try {
+            return Math.multiplyExact(t0L, p);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
+    /** m^e from the table, or -1 on overflow. */
+    private long powSat(long base, long e) {
+        if (base == 1 || e == 0) {
+            return 1;
+        }
+        return e < powers.length ? powers[(int) e] : -1;
+    }
+
+    /** S_j = T (m^j - 1) / (m - 1), or Long.MAX_VALUE when it exceeds the long range (then it is past any step). */
+    private long startInt(long t, long j) {
+        if (mL == 1) {
+            try {
+                return Math.multiplyExact(t, j);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+        long p = powSat(mL, j);
+        if (p < 0) {
+            return Long.MAX_VALUE;
+        }
+        // (m^j - 1) / (m - 1) = 1 + m + ... + m^(j-1), an exact integer
+        long q = (p - 1) / (mL - 1);
+        try {
+            return Math.multiplyExact(t, q);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private Loc locateInt(long k, long t) {
+        long j;
+        if (mL == 1) {
+            j = k / t;
+        } else {
+            j = estimate(k, (double) t);
+            if (float64Log) {
+                return fromStartInt(k, t, Math.max(0, j));
+            }
+            // exact correction: at most a step or two away from the estimate
+            while (j > 0 && startInt(t, j) > k) {
+                j--;
+            }
+            while (startInt(t, j + 1) <= k) {
+                j++;
+            }
+        }
+        return fromStartInt(k, t, j);
+    }
+
+    private Loc fromStartInt(long k, long t, long j) {
+        long s = startInt(t, j);
+        long len = mL == 1 ? t : saturatingMul(t, powSat(mL, j));
+        long r = k - s;
+        long b = len == Long.MAX_VALUE ? Long.MAX_VALUE : len - r;
+        return new Loc(j, DD.of(r), DD.of(b), r, b);
+    }
+
+    private static long saturatingMul(long a, long b) {
+        if (b < 0) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** The cycle-index estimate (also the exact peer expression in float64Log mode). */
+    private long estimate(long k, double t) {
+        double x = (double) k / t * (m - 1) + 1;
+        // Python's math.log(x, m) = log(x) / log(m) with correctly rounded logs
+        double j = Math.floor(DD.log(x) / logM);
+        return j < 0 ? 0 : (long) j;
+    }
+
+    // ------------------------------------------------------------------ fractional periods / real multipliers
+
+    private Loc locateDD(long k, long c0) {
+        DD t = c0 == 0 ? t0dd : t0dd.mul(DD.pow(DD.of(m), c0));
+        DD kd = DD.of(k);
+        long j;
+        if (m == 1.0) {
+            j = (long) Math.floor((double) k / t.hi());
+        } else {
+            j = estimate(k, t.hi());
+            if (float64Log) {
+                return fromStartDD(kd, t, Math.max(0, j));
+            }
+        }
+        for (int guard = 0; guard < 64; guard++) {
+            DD s = startDD(t, j);
+            DD r = kd.sub(s);
+            DD len = lengthDD(t, j);
+            DD b = len.sub(r);
+            int lowSide = sign(r, k, c0, j, s);
+            if (lowSide < 0 && j > 0) {
+                j--;
+                continue;
+            }
+            int highSide = signB(b, k, c0, j);
+            if (highSide <= 0) {
+                j++;
+                continue;
+            }
+            return loc(j, r, b);
+        }
+        throw new IllegalStateException("cycle index did not converge at step offset " + k);
+    }
+
+    private Loc fromStartDD(DD kd, DD t, long j) {
+        DD s = startDD(t, j);
+        DD r = kd.sub(s);
+        DD b = lengthDD(t, j).sub(r);
+        return loc(j, r, b);
+    }
+
+    private static Loc loc(long j, DD r, DD b) {
+        long floorR = (long) Math.floor(r.hi());
+        if (floorR == r.hi() && r.lo() < 0) {
+            floorR--;
+        }
+        long ceilB = (long) Math.ceil(b.hi());
+        if (ceilB == b.hi() && b.lo() > 0) {
+            ceilB++;
+        }
+        return new Loc(j, r, b, floorR, ceilB);
+    }
+
+    private DD startDD(DD t, long j) {
+        if (m == 1.0) {
+            return t.mul((double) j);
+        }
+        DD mj = DD.pow(DD.of(m), j);
+        return t.mul(mj.sub(DD.ONE)).div(DD.of(m - 1));
+    }
+
+    private DD lengthDD(DD t, long j) {
+        return m == 1.0 ? t : t.mul(DD.pow(DD.of(m), j));
+    }
+
+    /** Sign of r = k - S_j; exact (rational) when r is within double-double rounding of zero. */
+    private int sign(DD r, long k, long c0, long j, DD s) {
+        double tol = 1e-24 * (Math.abs(s.hi()) + k + 1) * (j + 1);
+        if (Math.abs(r.hi()) > tol) {
+            return r.signum();
+        }
+        return Rational.of(k).compareTo(exactStart(c0, j));
+    }
+
+    /** Sign of b = S_(j+1) - k; exact when within rounding of zero. */
+    private int signB(DD b, long k, long c0, long j) {
+        double tol = 1e-24 * (Math.abs((double) k) + 1) * (j + 2);
+        if (Math.abs(b.hi()) > tol) {
+            return b.signum();
+        }
+        return exactStart(c0, j + 1).compareTo(Rational.of(k));
+    }
+
+    /** Exact S_j - S_c0 measured from the start of cycle c0: T_0 m^c0 (m^j - 1) / (m - 1). */
+    Rational exactStart(long c0, long j) {
+        if (m == 1.0) {
+            return t0.multiply(Rational.of(j));
+        }
+        Rational mc = powExact(c0);
+        Rational mj = powExact(j);
+        return t0.multiply(mc).multiply(mj.subtract(Rational.of(1))).divide(mExact.subtract(Rational.of(1)));
+    }
+
+    private Rational powExact(long e) {
+        if (e == 0) {
+            return Rational.of(1);
+        }
+        if (e > Integer.MAX_VALUE) {
+            throw new ArithmeticException("exponent too large");
+        }
+        return new Rational(mExact.num().pow((int) e), mExact.den().pow((int) e));
+    }
+
+    /** First whole step of cycle j (absolute from the cycle origin), exactly: ceil(S_j). */
+    long firstStep(long j) {
+        BigInteger c = exactStart(0, j).ceil();
+        return c.bitLength() < 63 ? c.longValue() : Long.MAX_VALUE;
+    }
+
+    private static int sign(DD v) {
+        return v.signum();
+    }
+
+    double periodDouble() {
+        return t0d;
+    }
+}
