@@ -12,7 +12,7 @@ public record ProgressReport(
         Integer attempt,
         Long step,
         Double epoch,
-        Integer cycle,
+        Long cycle,
         Long cycleStep,
         Long cycleLength,
         Double learningRate,

@@ -135,13 +135,13 @@ class DeciderTest {
         World w = World.running();
         assertThat(w.job.getStatus().getPhase()).isEqualTo(Phase.RUNNING);
         assertThat(w.condition(ConditionTypes.RUNNING).getStatus()).isEqualTo("True");
-        w.obs = w.obs.withProgress(new ProgressReport(w.job.getMetadata().getUid(), 1, 4321L, 1.5, 1, 1321L, 4000L, 2.1e-4,
+        w.obs = w.obs.withProgress(new ProgressReport(w.job.getMetadata().getUid(), 1, 4321L, 1.5, 1L, 1321L, 4000L, 2.1e-4,
                 0.25, 0.3, 100.0, 600.0, new ProgressReport.Checkpoint(4000L, "2026-11-28T10:05:00Z", "sha256:ab",
                 "step-000000004000"), "Running", "2026-11-28T10:05:01Z"));
         FineTuneJobStatus s = w.decide().status();
         assertThat(s.getStep()).isEqualTo(4321L);
         assertThat(s.getEpoch()).isEqualTo(1.5);
-        assertThat(s.getSchedule().getCycle()).isEqualTo(1);
+        assertThat(s.getSchedule().getCycle()).isEqualTo(1L);
         assertThat(s.getSchedule().getCycleStep()).isEqualTo(1321L);
         assertThat(s.getSchedule().getCycleLength()).isEqualTo(4000L);
         assertThat(s.getSchedule().getLearningRate()).isEqualTo(2.1e-4);

@@ -102,7 +102,7 @@ class LifecycleTest {
             assertThat(j.getStatus().getPhase()).isEqualTo(Phase.RUNNING);
             assertThat(condition(j, ConditionTypes.RUNNING).getStatus()).isEqualTo("True");
             assertThat(j.getStatus().getStep()).isEqualTo(700L);
-            assertThat(j.getStatus().getSchedule().getCycle()).isEqualTo(0);
+            assertThat(j.getStatus().getSchedule().getCycle()).isEqualTo(0L);
             assertThat(j.getStatus().getLastCheckpoint().getStep()).isEqualTo(500L);
         });
 
