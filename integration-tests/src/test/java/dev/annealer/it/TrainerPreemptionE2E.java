@@ -263,6 +263,15 @@ class TrainerPreemptionE2E {
         ObjectMapper json = new ObjectMapper();
         JsonNode[] last = new JsonNode[1];
         await(pod + " progress step >= " + minStep).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+                .failFast(pod + " ended before reaching step " + minStep, () -> {
+                    Pod p = lastSeen.get(pod);
+                    boolean ended = p != null && p.getStatus() != null
+                            && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()));
+                    if (ended) {
+                        System.err.println(pod + " ended: " + p.getStatus().getContainerStatuses().get(0).getState());
+                    }
+                    return ended;
+                })
                 .ignoreExceptions().until(() -> {
                     String ip = cp.adminClient().pods().inNamespace(ns).withName(pod).get().getStatus().getPodIP();
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip
