@@ -2,12 +2,8 @@ package dev.annealer.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.annealer.devcluster.ControlPlane;
-import dev.annealer.devcluster.ImageMap;
-import dev.annealer.devcluster.NodeAgent;
-import dev.annealer.it.controlplane.K8sBinaries;
+import dev.annealer.it.support.DevClusterHarness;
 import dev.annealer.it.support.Namespaces;
-import dev.annealer.it.support.RepoFiles;
 import dev.annealer.it.support.Yaml;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -20,10 +16,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,19 +26,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -67,83 +55,24 @@ import static org.awaitility.Awaitility.await;
  */
 class TrainerPreemptionE2E {
 
-    private static final String MAIN = "dev.annealer.trainer.TrainerMain";
     private static final String TOKEN = "e2e-progress-token";
-    private static final Pattern LR = Pattern.compile("event=step step=(\\d+) .*?\\blr=(\\S+)");
-
-    private static ControlPlane cp;
-    private static NodeAgent agent;
-    private static Path state;
-    private static Path workDir;
-    private static List<String> trainer;
-    private static final Map<String, Pod> lastSeen = new ConcurrentHashMap<>();
-    private static SharedIndexInformer<Pod> informer;
+    private static DevClusterHarness dc;
 
     @BeforeAll
     static void up() throws Exception {
-        String cp0 = System.getProperty("annealer.trainer.classpath");
-        if (cp0 == null || cp0.isBlank()) {
-            try {
-                Class.forName(MAIN);
-                cp0 = System.getProperty("java.class.path");
-            } catch (ClassNotFoundException e) {
-                if (Files.isRegularFile(RepoFiles.root().resolve(
-                        "trainer-image/src/main/java/" + MAIN.replace('.', '/') + ".java"))) {
-                    RepoFiles.missing(MAIN + " exists in trainer-image but is not on the test classpath");
-                }
-                System.err.println("SKIPPED TrainerPreemptionE2E: the trainer (" + MAIN + ") has not landed yet");
-                Assumptions.abort("the trainer (" + MAIN + ") has not landed yet");
-            }
-        }
-        workDir = Path.of(System.getProperty("annealer.trainer.workdir", RepoFiles.root().toString()));
-        if (!Files.isRegularFile(workDir.resolve("examples/quickstart.yaml"))) {
-            RepoFiles.missing("examples/quickstart.yaml does not exist in " + workDir);
-        }
-        K8sBinaries.Lookup lookup = K8sBinaries.lookup(K8sBinaries.ALL);
-        if (!lookup.found()) {
-            RepoFiles.missing("the devcluster needs all five binaries: " + lookup.missingReason());
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        trainer = List.of(java, "-Xmx1g", "-XX:+UseSerialGC", "-Dai.djl.offline=true", "-cp", cp0, MAIN);
-        state = Files.createTempDirectory("trainer-e2e-");
-        Path logs = Path.of(System.getProperty("annealer.it.logs", "target/control-plane")).resolve("trainer-e2e");
-        cp = new ControlPlane(lookup.folder(), state.resolve("control-plane"), logs, true, List.of()).start();
-        agent = new NodeAgent(cp.adminClient(), new NodeAgent.Config(1, 1, "4", "16Gi", state,
-                new ImageMap(trainer, Map.of("DJL_CACHE_DIR", djlCache().toString())), workDir, "v1.37.2")).start();
-        informer = cp.adminClient().pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                lastSeen.put(pod.getMetadata().getName(), pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod pod) {
-                lastSeen.put(pod.getMetadata().getName(), pod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknownFinalState) {
-                // keep the last state seen
-            }
-        });
+        dc = DevClusterHarness.start("trainer-e2e");
     }
 
     @AfterAll
     static void down() {
-        if (informer != null) {
-            informer.close();
-        }
-        if (agent != null) {
-            agent.close();
-        }
-        if (cp != null) {
-            cp.close();
+        if (dc != null) {
+            dc.close();
         }
     }
 
     @Test
     void preemptedTrainerResumesAndMatchesAnUninterruptedRun() throws Exception {
-        KubernetesClient c = cp.adminClient();
+        KubernetesClient c = dc.client();
         String ns = Namespaces.create(c, "trainer-e2e");
         Map<String, Object> job = quickstartJob(ns);
         String jobYaml = Yaml.write(job);
@@ -157,7 +86,7 @@ class TrainerPreemptionE2E {
                 .create();
 
         // The uninterrupted reference runs beside the cluster (results do not depend on timing).
-        CompletableFuture<Map<Long, String>> reference = CompletableFuture.supplyAsync(() -> uninterrupted(jobYaml));
+        CompletableFuture<Map<Long, String>> reference = CompletableFuture.supplyAsync(() -> dc.uninterrupted(jobYaml));
 
         // Attempt 1 runs until it has made progress past a checkpoint, then a high-priority pod takes its GPU.
         c.pods().inNamespace(ns).resource(trainerPod(ns, "quickstart-attempt-1", 1)).create();
@@ -172,7 +101,7 @@ class TrainerPreemptionE2E {
                 .create();
         await("attempt 1 preempted and deleted").atMost(Duration.ofSeconds(90))
                 .until(() -> c.pods().inNamespace(ns).withName("quickstart-attempt-1").get() == null);
-        Pod first = lastSeen.get("quickstart-attempt-1");
+        Pod first = dc.lastSeen("quickstart-attempt-1");
         assertThat(first.getStatus().getConditions()).anySatisfy(cond -> {
             assertThat(cond.getType()).isEqualTo("DisruptionTarget");
             assertThat(cond.getReason()).isEqualTo("PreemptionByScheduler");
@@ -199,9 +128,9 @@ class TrainerPreemptionE2E {
         Pod second = c.pods().inNamespace(ns).withName("quickstart-attempt-2").get();
         ContainerStateTerminated t2 = second.getStatus().getContainerStatuses().get(0).getState().getTerminated();
         assertThat(second.getStatus().getPhase()).as("attempt 2: %s", t2.getMessage()).isEqualTo("Succeeded");
-        String resumedParams = field(t2.getMessage(), "paramsSha256");
+        String resumedParams = DevClusterHarness.field(t2.getMessage(), "paramsSha256");
 
-        String log2 = Files.readString(podLog(ns, "quickstart-attempt-2"));
+        String log2 = Files.readString(dc.podLog(ns, "quickstart-attempt-2", "trainer"));
         Matcher resume = Pattern.compile("event=resume checkpoint=(\\S+) step=(\\d+)").matcher(log2);
         assertThat(resume.find()).as("attempt 2 resumed from a checkpoint").isTrue();
         assertThat(Long.parseLong(resume.group(2))).as("at most the current step is redone").isEqualTo(preemptedAt);
@@ -209,52 +138,10 @@ class TrainerPreemptionE2E {
         Map<Long, String> ref = reference.get();
         assertThat(resumedParams).as("paramsSha256 equals the uninterrupted run's")
                 .isEqualTo(ref.get(-1L));
-        Map<Long, String> clusterLr = new TreeMap<>(learningRates(Files.readString(podLog(ns, "quickstart-attempt-1"))));
-        clusterLr.putAll(learningRates(log2));
+        Map<Long, String> clusterLr = new TreeMap<>(DevClusterHarness.learningRates(Files.readString(dc.podLog(ns, "quickstart-attempt-1", "trainer"))));
+        clusterLr.putAll(DevClusterHarness.learningRates(log2));
         assertThat(clusterLr).hasSizeGreaterThan(10);
         clusterLr.forEach((step, lr) -> assertThat(lr).as("learning rate at step %d", step).isEqualTo(ref.get(step)));
-    }
-
-    /** Runs the trainer locally without interruption; returns lr by step and, under key -1, paramsSha256. */
-    private static Map<Long, String> uninterrupted(String jobYaml) {
-        try {
-            Path dir = Files.createDirectories(state.resolve("uninterrupted"));
-            Path jobFile = dir.resolve("job.yaml");
-            Files.writeString(jobFile, jobYaml);
-            Path term = dir.resolve("termination-log");
-            List<String> cmd = new ArrayList<>(trainer);
-            cmd.addAll(List.of("train", "-f", jobFile.toString(), "--checkpoint-dir", dir.resolve("ckpt").toString(),
-                    "--device", "cpu", "--no-progress-bar"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("output.log").toFile());
-            pb.environment().put("ANNEALER_TERMINATION_LOG", term.toString());
-            pb.environment().put("DJL_CACHE_DIR", djlCache().toString());
-            // why: its own loopback address, so its progress port never clashes with a pod's (127.0.1.N:8080)
-            pb.environment().put("POD_IP", "127.0.0.250");
-            int code = pb.start().waitFor();
-            String log = Files.readString(dir.resolve("output.log"));
-            assertThat(code).as("uninterrupted run: %s", log.lines().reduce((a, b) -> b).orElse("")).isZero();
-            Map<Long, String> lr = new TreeMap<>(learningRates(log));
-            lr.put(-1L, field(Files.readString(term), "paramsSha256"));
-            return lr;
-        } catch (Exception e) {
-            throw new IllegalStateException("uninterrupted run failed: " + e, e);
-        }
-    }
-
-    private static Map<Long, String> learningRates(String log) {
-        Map<Long, String> lr = new LinkedHashMap<>();
-        Matcher m = LR.matcher(log);
-        while (m.find()) {
-            lr.put(Long.parseLong(m.group(1)), m.group(2));
-        }
-        return lr;
-    }
-
-    private static String field(String message, String name) {
-        Matcher m = Pattern.compile("\\b" + name + "=(\\S+)").matcher(message == null ? "" : message);
-        assertThat(m.find()).as("%s in %s", name, message).isTrue();
-        return m.group(1);
     }
 
     /** Polls the trainer's progress channel (bearer token, HMAC-signed body) until {@code step >= minStep}. */
@@ -264,7 +151,7 @@ class TrainerPreemptionE2E {
         JsonNode[] last = new JsonNode[1];
         await(pod + " progress step >= " + minStep).atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
                 .failFast(pod + " ended before reaching step " + minStep, () -> {
-                    Pod p = lastSeen.get(pod);
+                    Pod p = dc.lastSeen(pod);
                     boolean ended = p != null && p.getStatus() != null
                             && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()));
                     if (ended) {
@@ -273,7 +160,7 @@ class TrainerPreemptionE2E {
                     return ended;
                 })
                 .ignoreExceptions().until(() -> {
-                    String ip = cp.adminClient().pods().inNamespace(ns).withName(pod).get().getStatus().getPodIP();
+                    String ip = dc.client().pods().inNamespace(ns).withName(pod).get().getStatus().getPodIP();
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip
                                     + ":8080/v1/progress")).header("Authorization", "Bearer " + TOKEN)
                                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
@@ -296,7 +183,7 @@ class TrainerPreemptionE2E {
     /** The quickstart with the metadata the operator writes into {@code <job>-spec}. */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> quickstartJob(String ns) {
-        Map<String, Object> job = (Map<String, Object>) Yaml.documents(workDir.resolve("examples/quickstart.yaml"))
+        Map<String, Object> job = (Map<String, Object>) Yaml.documents(dc.workDir().resolve("examples/quickstart.yaml"))
                 .get(0);
         Map<String, Object> md = (Map<String, Object>) job.get("metadata");
         md.put("namespace", ns);
@@ -341,16 +228,4 @@ class TrainerPreemptionE2E {
         return new EnvVarBuilder().withName(name).withValue(value).build();
     }
 
-    private static Path podLog(String ns, String pod) throws Exception {
-        try (Stream<Path> s = Files.list(state.resolve("pods"))) {
-            Path dir = s.filter(p -> p.getFileName().toString().startsWith(ns + "_" + pod + "_")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no pod directory for " + pod));
-            return dir.resolve("containers/trainer/output.log");
-        }
-    }
-
-    private static Path djlCache() {
-        String env = System.getenv("ANNEALER_DJL_CACHE");
-        return Path.of(env != null ? env : System.getProperty("user.home") + "/.cache/annealer/djl");
-    }
 }
