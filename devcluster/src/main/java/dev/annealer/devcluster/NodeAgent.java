@@ -163,7 +163,7 @@ public final class NodeAgent implements AutoCloseable {
                 .addToLabels(NODE_LABEL, "true")
                 .endMetadata().build();
         client.nodes().resource(node).createOr(r -> r.update());
-        client.nodes().withName(name).editStatus(n -> {
+        Retry.onConflict(() -> client.nodes().withName(name).editStatus(n -> {
             n.getStatus().setCapacity(capacity);
             n.getStatus().setAllocatable(capacity);
             n.getStatus().setAddresses(List.of(new NodeAddress("127.0.0.1", "InternalIP"),
@@ -174,7 +174,7 @@ public final class NodeAgent implements AutoCloseable {
                     .withMachineID(name).withSystemUUID(name).withBootID(name).build());
             n.getStatus().setConditions(conditions(Instant.now()));
             return n;
-        });
+        }));
         LOG.info(() -> "registered node " + name + " with nvidia.com/gpu=" + config.gpusPerNode());
     }
 
@@ -196,14 +196,14 @@ public final class NodeAgent implements AutoCloseable {
         for (String name : nodeNames) {
             try {
                 renewLease(name, now);
-                client.nodes().withName(name).editStatus(n -> {
+                Retry.onConflict(() -> client.nodes().withName(name).editStatus(n -> {
                     if (n.getStatus().getConditions() == null || n.getStatus().getConditions().isEmpty()) {
                         n.getStatus().setConditions(conditions(now));
                     } else {
                         n.getStatus().getConditions().forEach(c -> c.setLastHeartbeatTime(now.toString()));
                     }
                     return n;
-                });
+                }));
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.log(Level.WARNING, "heartbeat of " + name + " failed: " + e.getMessage());
@@ -213,6 +213,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void renewLease(String name, Instant now) {
+        Retry.onConflict(() -> {
+            renewLeaseOnce(name, now);
+            return null;
+        });
+    }
+
+    private void renewLeaseOnce(String name, Instant now) {
         java.time.ZonedDateTime renew = now.atZone(ZoneOffset.UTC);
         Lease existing = client.resources(Lease.class).inNamespace("kube-node-lease").withName(name).get();
         if (existing == null) {
