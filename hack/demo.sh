@@ -71,6 +71,7 @@ KUBERNETES_NAMESPACE=annealer-system QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PO
   ANNEALER_PROGRESS_POLL_INTERVAL=1s \
   java -Xmx512m -jar operator/target/quarkus-app/quarkus-run.jar >"$OUT/operator.log" 2>&1 &
 OPERATOR_PID=$!
+disown "$OPERATOR_PID" # why: no job-control notice ("Killed") after the last line
 
 # 3. The quickstart, holding the node's GPU.
 sed -E 's/^(\s*)gpus:\s*[0-9]+/\1gpus: 1/' examples/quickstart.yaml >"$OUT/quickstart.yaml"
