@@ -36,9 +36,18 @@ final class Cycles {
     private final DD t0dd;
     private final double t0d;
     private final double logM;
+    private final double peerLogM;
+    private final double invLog2M;
     private final boolean float64Log;
     /** m^j for every j whose power fits in a long (whole multipliers only); beyond it the power overflows. */
     private final long[] powers;
+    /** S_j and T_j from the origin (whole T_0 and m) for every j whose S_j fits in a long. */
+    private final long[] startsL;
+    private final long[] lengthsL;
+    /** m^j in double-double for the cycles that start below 2^63 (at most 4096 entries; beyond: binary powering). */
+    private final DD[] powersDD;
+    /** T_0 / (m - 1) in double-double (null when m = 1): S_j = that * (m^j - 1). */
+    private final DD t0OverMm1;
 
     Cycles(Rational period, double m, boolean float64Log) {
         Rational t0 = period;
@@ -53,8 +62,51 @@ final class Cycles {
         this.t0dd = DD.of(t0.toDoubleDouble());
         this.t0d = t0dd.hi();
         this.t0 = t0;
-        this.logM = DD.log(m);
+        this.logM = Math.log(m);
+        this.peerLogM = DD.log(m);
+        this.invLog2M = m == 1.0 ? 0 : Math.log(2) / Math.log(m);
         this.powers = whole ? powerTable(mL) : new long[] {1};
+        if (whole) {
+            int n = mL == 1 ? 0 : powers.length;
+            long[] st = new long[n + 1];
+            long[] ln = new long[n + 1];
+            int used = 0;
+            for (int j = 0; j <= n && mL != 1; j++) {
+                long sj = startInt(t0L, j);
+                if (sj == Long.MAX_VALUE) {
+                    break;
+                }
+                st[j] = sj;
+                ln[j] = saturatingMul(t0L, powSat(mL, j));
+                used = j + 1;
+            }
+            this.startsL = java.util.Arrays.copyOf(st, used);
+            this.lengthsL = java.util.Arrays.copyOf(ln, used);
+        } else {
+            this.startsL = new long[0];
+            this.lengthsL = new long[0];
+        }
+        this.powersDD = whole ? new DD[0] : powerTableDD(m, t0d);
+        this.t0OverMm1 = m == 1.0 ? null : t0dd.div(DD.of(m - 1));
+    }
+
+    private static DD[] powerTableDD(double m, double t0) {
+        if (m == 1.0) {
+            return new DD[] {DD.ONE};
+        }
+        java.util.List<DD> t = new java.util.ArrayList<>();
+        DD p = DD.ONE;
+        DD mm = DD.of(m);
+        while (t.size() < 4096 && t0 * p.hi() < 0x1p64) {
+            t.add(p);
+            p = p.mul(mm);
+        }
+        t.add(p);
+        return t.toArray(new DD[0]);
+    }
+
+    private DD powDD(long j) {
+        return j < powersDD.length ? powersDD[(int) j] : DD.pow(DD.of(m), j);
     }
 
     private static long[] powerTable(long m) {
@@ -135,6 +187,64 @@ final class Cycles {
         }
     }
 
+    /** Whether {@link #indexInt} / {@link #startInt(long)} / {@link #lengthInt} apply (whole T_0 and m, no restart). */
+    boolean fastInt() {
+        return intMode;
+    }
+
+    /** Cycle index of time k from the origin (whole T_0 and m); allocation-free hot path of {@link #locate}. */
+    long indexInt(long k) {
+        return indexInt(k, t0L);
+    }
+
+    /** S_j from the origin (whole T_0 and m), saturating at Long.MAX_VALUE. */
+    long startInt(long j) {
+        if (mL == 1) {
+            return startInt(t0L, j);
+        }
+        return j < startsL.length ? startsL[(int) j] : Long.MAX_VALUE;
+    }
+
+    /** T_j (whole T_0 and m), saturating at Long.MAX_VALUE. */
+    long lengthInt(long j) {
+        if (mL == 1) {
+            return t0L;
+        }
+        return j < lengthsL.length ? lengthsL[(int) j] : saturatingMul(t0L, powSat(mL, j));
+    }
+
+    private long indexInt(long k, long t) {
+        if (t == t0L && mL != 1 && !float64Log) {
+            // origin geometry: table lookups, no division
+            double x = (double) k / t * (mL - 1) + 1;
+            long j = (long) (Math.getExponent(x) * invLog2M);
+            while (j > 0 && startInt(j) > k) {
+                j--;
+            }
+            while (startInt(j + 1) <= k) {
+                j++;
+            }
+            return j;
+        }
+        if (mL == 1) {
+            return k / t;
+        }
+        if (float64Log) {
+            return Math.max(0, estimate(k, (double) t));
+        }
+        // cheap lower estimate: floor(log2 x) / log2 m undershoots the true index by at most 1 / log2 m + 1 <= 2
+        double x = (double) k / t * (mL - 1) + 1;
+        long j = (long) (Math.getExponent(x) * invLog2M);
+        // exact correction: at most a step or two away from the estimate
+        while (j > 0 && startInt(t, j) > k) {
+            j--;
+        }
+        while (startInt(t, j + 1) <= k) {
+            j++;
+        }
+        return j;
+    }
+
     private Loc locateInt(long k, long t) {
         long j;
         if (mL == 1) {
@@ -177,15 +287,17 @@ final class Cycles {
     /** The cycle-index estimate (also the exact peer expression in float64Log mode). */
     private long estimate(long k, double t) {
         double x = (double) k / t * (m - 1) + 1;
-        // Python's math.log(x, m) = log(x) / log(m) with correctly rounded logs
-        double j = Math.floor(DD.log(x) / logM);
+        // Float64Log: Python's math.log(x, m) = log(x) / log(m) with correctly rounded logs, bit for bit;
+        // Exact: any good log will do, the estimate is corrected exactly afterwards
+        double j = float64Log ? Math.floor(DD.log(x) / peerLogM) : Math.floor(Math.log(x) / logM);
         return j < 0 ? 0 : (long) j;
     }
 
     // ------------------------------------------------------------------ fractional periods / real multipliers
 
     private Loc locateDD(long k, long c0) {
-        DD t = c0 == 0 ? t0dd : t0dd.mul(DD.pow(DD.of(m), c0));
+        DD t = c0 == 0 ? t0dd : t0dd.mul(powDD(c0));
+        DD q = m == 1.0 ? null : c0 == 0 ? t0OverMm1 : t.div(DD.of(m - 1));
         DD kd = DD.of(k);
         long j;
         if (m == 1.0) {
@@ -193,34 +305,28 @@ final class Cycles {
         } else {
             j = estimate(k, t.hi());
             if (float64Log) {
-                return fromStartDD(kd, t, Math.max(0, j));
+                j = Math.max(0, j);
+                DD mj = powDD(j);
+                DD r = kd.sub(q.mul(mj.sub(DD.ONE)));
+                return loc(j, r, t.mul(mj).sub(r));
             }
         }
         for (int guard = 0; guard < 64; guard++) {
-            DD s = startDD(t, j);
+            DD mj = m == 1.0 ? DD.ONE : powDD(j);
+            DD s = m == 1.0 ? t.mul((double) j) : q.mul(mj.sub(DD.ONE));
             DD r = kd.sub(s);
-            DD len = lengthDD(t, j);
-            DD b = len.sub(r);
-            int lowSide = sign(r, k, c0, j, s);
-            if (lowSide < 0 && j > 0) {
+            DD b = t.mul(mj).sub(r);
+            if (j > 0 && sign(r, k, c0, j, s) < 0) {
                 j--;
                 continue;
             }
-            int highSide = signB(b, k, c0, j);
-            if (highSide <= 0) {
+            if (signB(b, k, c0, j) <= 0) {
                 j++;
                 continue;
             }
             return loc(j, r, b);
         }
         throw new IllegalStateException("cycle index did not converge at step offset " + k);
-    }
-
-    private Loc fromStartDD(DD kd, DD t, long j) {
-        DD s = startDD(t, j);
-        DD r = kd.sub(s);
-        DD b = lengthDD(t, j).sub(r);
-        return loc(j, r, b);
     }
 
     private static Loc loc(long j, DD r, DD b) {
@@ -235,17 +341,7 @@ final class Cycles {
         return new Loc(j, r, b, floorR, ceilB);
     }
 
-    private DD startDD(DD t, long j) {
-        if (m == 1.0) {
-            return t.mul((double) j);
-        }
-        DD mj = DD.pow(DD.of(m), j);
-        return t.mul(mj.sub(DD.ONE)).div(DD.of(m - 1));
-    }
 
-    private DD lengthDD(DD t, long j) {
-        return m == 1.0 ? t : t.mul(DD.pow(DD.of(m), j));
-    }
 
     /** Sign of r = k - S_j; exact (rational) when r is within double-double rounding of zero. */
     private int sign(DD r, long k, long c0, long j, DD s) {

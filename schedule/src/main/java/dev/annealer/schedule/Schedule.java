@@ -148,6 +148,18 @@ public final class Schedule {
 
     /** The learning rate of step {@code step} (>= 0). Pure, O(1). */
     public double lr(long step) {
+        if (step >= plan.warmupSteps && cycles != null && !plan.continueAfter && cycles.fastInt()) {
+            // hot path for whole periods and multipliers: exact long arithmetic, no allocation
+            long k = step - origin();
+            long j = cycles.indexInt(k);
+            if (plan.maxCycles >= 0 && j >= plan.maxCycles) {
+                return holdValue;
+            }
+            long r = k - cycles.startInt(j);
+            long len = cycles.lengthInt(j);
+            double b = len == Long.MAX_VALUE ? Double.MAX_VALUE : (double) (len - r);
+            return cycleLr(peakOf(j), plan.min, plan.exponent, (double) r, b);
+        }
         return evaluate(step, null, false).learningRate();
     }
 
@@ -296,12 +308,13 @@ public final class Schedule {
      * trough even in cycles of 10^11 steps; at r = 0 the result is exactly the peak.
      */
     private double cycleLr(double peak, double min, double p, DD r, DD b) {
+        return cycleLr(peak, min, p, r.value(), b.value());
+    }
+
+    private double cycleLr(double peak, double min, double p, double rv, double bv) {
         if (!canonicalShape) {
-            double x = r.hi() / (r.hi() + b.hi());
-            return shapeLr(peak, min, p, x);
+            return shapeLr(peak, min, p, rv / (rv + bv));
         }
-        double rv = r.value();
-        double bv = b.value();
         if (rv == 0) {
             return peak;
         }
@@ -312,13 +325,13 @@ public final class Schedule {
         if (bv <= 0) {
             return min;
         }
-        DD total = r.add(b);
+        // r and b are each accurate to full relative precision (the subtraction was done in double-double)
+        double total = rv + bv;
         if (rv <= bv) {
-            double c = StrictMath.cos(HALF_PI * r.div(total).hi());
-            double f = c * c;
-            return rawLr(peak, min, p, f);
+            double c = StrictMath.cos(HALF_PI * (rv / total));
+            return rawLr(peak, min, p, c * c);
         }
-        double s = StrictMath.sin(HALF_PI * b.div(total).hi());
+        double s = StrictMath.sin(HALF_PI * (bv / total));
         return rawLr(peak, min, p, s * s);
     }
 
