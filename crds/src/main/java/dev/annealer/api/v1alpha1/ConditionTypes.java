@@ -1,0 +1,23 @@
+package dev.annealer.api.v1alpha1;
+
+import java.util.List;
+
+/** The condition types of a FineTuneJob; all of them are always present in status.conditions. */
+public final class ConditionTypes {
+    /** The spec passed admission: CEL, the schedule engine's validation and the budget checks. */
+    public static final String ACCEPTED = "Accepted";
+    /** A trainer pod of the current attempt is running. */
+    public static final String RUNNING = "Running";
+    /** spec.suspend is true and no trainer pod runs. */
+    public static final String SUSPENDED = "Suspended";
+    /** Training finished; terminal. */
+    public static final String SUCCEEDED = "Succeeded";
+    /** The job gave up; terminal. */
+    public static final String FAILED = "Failed";
+
+    /** All types, in the order the operator writes them. */
+    public static final List<String> ALL = List.of(ACCEPTED, RUNNING, SUSPENDED, SUCCEEDED, FAILED);
+
+    private ConditionTypes() {
+    }
+}

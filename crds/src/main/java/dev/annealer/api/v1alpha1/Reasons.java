@@ -1,0 +1,68 @@
+package dev.annealer.api.v1alpha1;
+
+/**
+ * Machine-readable condition and event reasons (CamelCase). Tools branch on these, never on message text.
+ * The trainer's termination reasons (contract: {@code failed: reason=<Reason> ...}) are included.
+ */
+public final class Reasons {
+    // Accepted
+    /** Accepted=True: the spec and its schedule are valid and fit the budget. */
+    public static final String SPEC_VALID = "SpecValid";
+    /** Accepted=False: a field is invalid (the message names it); also a trainer termination reason. */
+    public static final String INVALID_SPEC = "InvalidSpec";
+    /** Accepted=False: the schedule engine rejected spec.optimizer/spec.schedule. */
+    public static final String INVALID_SCHEDULE = "InvalidSchedule";
+    /** Accepted=False: warmup plus maxCycles cycles do not fit the training budget. */
+    public static final String SCHEDULE_EXCEEDS_BUDGET = "ScheduleExceedsBudget";
+    /** Accepted=True with a warning message: training ends far from the minimum learning rate. */
+    public static final String ENDS_MID_CYCLE = "EndsMidCycle";
+
+    // Running
+    /** Running=False: the trainer pod of the attempt exists but is not running yet (scheduling, Kueue gate, pull). */
+    public static final String POD_PENDING = "PodPending";
+    /** Running=True: the trainer pod runs. */
+    public static final String POD_RUNNING = "PodRunning";
+    /** Running=False: waiting out the backoff after a failure. */
+    public static final String BACKING_OFF = "BackingOff";
+    /** Running=False: the job is suspended, finished or not accepted. */
+    public static final String NOT_RUNNING = "NotRunning";
+    /** Event / Running=False: the pod was preempted or evicted; a new attempt follows at once. */
+    public static final String PREEMPTED = "Preempted";
+    /** Event: a new attempt resumed from a checkpoint. */
+    public static final String RESUMED = "Resumed";
+    /** Event: an owned resource (pod, PVC, ConfigMap) was created. */
+    public static final String CREATED = "Created";
+
+    // Suspended
+    /** Suspended=True: spec.suspend is true. */
+    public static final String SUSPEND_REQUESTED = "SuspendRequested";
+    /** Suspended=False. */
+    public static final String NOT_SUSPENDED = "NotSuspended";
+
+    // Succeeded
+    /** Succeeded=True: the trainer finished the budget. */
+    public static final String TRAINING_COMPLETED = "TrainingCompleted";
+    /** Succeeded=False / Failed=False: not finished yet. */
+    public static final String NOT_FINISHED = "NotFinished";
+
+    // Failed
+    /** Failed=True: more than failurePolicy.maxFailures failures. */
+    public static final String MAX_FAILURES_EXCEEDED = "MaxFailuresExceeded";
+    /** Failed=True: more than failurePolicy.maxPreemptions preemptions. */
+    public static final String MAX_PREEMPTIONS_EXCEEDED = "MaxPreemptionsExceeded";
+
+    // Trainer termination reasons (failed: reason=...)
+    public static final String BAD_RECORD = "BadRecord";
+    public static final String MISSING_FILE = "MissingFile";
+    public static final String NON_FINITE_LOSS = "NonFiniteLoss";
+    public static final String SCHEDULE_CHANGED = "ScheduleChanged";
+    public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
+    public static final String CRASH = "Crash";
+    // Failure classes the operator observes
+    public static final String OOM_KILLED = "OOMKilled";
+    public static final String IMAGE_PULL_FAILED = "ImagePullFailed";
+    public static final String CONTAINER_CONFIG_ERROR = "ContainerConfigError";
+
+    private Reasons() {
+    }
+}

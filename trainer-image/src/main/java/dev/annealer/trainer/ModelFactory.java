@@ -1,0 +1,160 @@
+package dev.annealer.trainer;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import dev.annealer.trainer.TrainerFailure.Reason;
+import dev.annealer.trainer.config.JobConfig;
+import dev.annealer.trainer.data.Locations;
+import dev.annealer.trainer.model.DjlModel;
+import dev.annealer.trainer.model.Initializers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Builds the model named by {@code spec.model} and resolves {@code trainable} / {@code learningRateMultipliers}. */
+public final class ModelFactory {
+  private ModelFactory() {}
+
+  /** A parsed {@code builtin:mlp?hidden=64,64&activation=tanh}. */
+  public record Mlp(int[] hidden, String activation) {}
+
+  public static Mlp parseBuiltin(String source, String field) {
+    if (!source.startsWith("builtin:mlp")) {
+      throw TrainerFailure.invalid(field, source, "must be builtin:mlp?hidden=H1,H2&activation=tanh|relu|gelu|sigmoid");
+    }
+    int[] hidden = {64, 64};
+    String activation = "relu";
+    int q = source.indexOf('?');
+    if (q >= 0) {
+      for (String kv : source.substring(q + 1).split("&")) {
+        String[] p = kv.split("=", 2);
+        String value = p.length > 1 ? p[1] : "";
+        switch (p[0]) {
+          case "hidden" -> {
+            try {
+              hidden = value.isEmpty() ? new int[0]
+                  : java.util.Arrays.stream(value.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
+            } catch (NumberFormatException e) {
+              throw TrainerFailure.invalid(field, source, "hidden must be comma-separated positive layer widths, e.g. hidden=64,64");
+            }
+            for (int h : hidden) {
+              if (h < 1) {
+                throw TrainerFailure.invalid(field, source, "hidden layer widths must be >= 1");
+              }
+            }
+          }
+          case "activation" -> activation = value;
+          default -> throw TrainerFailure.invalid(field, source, "knows the options hidden and activation, not '" + p[0] + "'");
+        }
+      }
+    }
+    if (!List.of("tanh", "relu", "gelu", "sigmoid").contains(activation)) {
+      throw TrainerFailure.invalid(field, source, "activation must be tanh, relu, gelu or sigmoid");
+    }
+    return new Mlp(hidden, activation);
+  }
+
+  public static DjlModel build(JobConfig.Model spec, int inputs, int outputs, long seed, Device device,
+      Map<String, String> env) {
+    switch (spec.format()) {
+      case "builtin" -> {
+        Mlp mlp = parseBuiltin(spec.source(), "spec.model.source");
+        DjlModel m = DjlModel.mlp(inputs, mlp.hidden(), outputs, mlp.activation(), device);
+        Initializers.linearDefault(m, seed);
+        return m;
+      }
+      case "torchscript" -> {
+        Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
+        try {
+          return DjlModel.torchScript(file, inputs, device);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+          throw new TrainerFailure(Reason.InvalidSpec, "spec.model.source " + spec.source() + " is not a loadable TorchScript "
+              + "module (" + e.getMessage() + "): save it with torch.jit.script or torch.jit.trace");
+        }
+      }
+      case "djl" -> {
+        Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
+        Mlp mlp = parseBuiltin(spec.architecture(), "spec.model.architecture");
+        try {
+          return DjlModel.mlpFromSaved(file, inputs, mlp.hidden(), outputs, mlp.activation(), device);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+          throw new TrainerFailure(Reason.InvalidSpec, "spec.model.source " + spec.source() + " does not hold DJL parameters for "
+              + spec.architecture() + " with " + inputs + " inputs and " + outputs + " outputs (" + e.getMessage()
+              + "): check spec.model.architecture and spec.data.features");
+        }
+      }
+      default -> throw TrainerFailure.invalid("spec.model.format", spec.format(), "must be builtin, torchscript or djl");
+    }
+  }
+
+  private static Path existing(Path p, String field) {
+    if (!Files.isRegularFile(p)) {
+      throw new TrainerFailure(Reason.MissingFile, field + " file " + p + " does not exist: check the path (pvc://CLAIM/path "
+          + "resolves under ANNEALER_PVC_ROOT, relative paths under the working directory)");
+    }
+    return p;
+  }
+
+  /**
+   * Names the optimizer updates: all parameters when {@code patterns} is empty, else those matching any pattern
+   * (Java regular expression, whole name).
+   */
+  public static List<String> trainable(List<String> names, List<String> patterns) {
+    if (patterns.isEmpty()) {
+      return names;
+    }
+    List<Pattern> compiled = compile(patterns, "spec.model.trainable");
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (compiled.stream().anyMatch(p -> p.matcher(n).matches())) {
+        out.add(n);
+      }
+    }
+    if (out.isEmpty()) {
+      throw TrainerFailure.invalid("spec.model.trainable", patterns, "matches no parameter; the model has " + names);
+    }
+    return out;
+  }
+
+  /** Multiplier per trainable name: the first matching pattern of {@code learningRateMultipliers}, else 1. */
+  public static Map<String, Double> multipliers(List<String> trainable, Map<String, Double> patterns) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    List<Pattern> compiled = compile(new ArrayList<>(patterns.keySet()), "spec.model.learningRateMultipliers");
+    List<Double> values = new ArrayList<>(patterns.values());
+    boolean[] used = new boolean[compiled.size()];
+    for (String n : trainable) {
+      for (int i = 0; i < compiled.size(); i++) {
+        if (compiled.get(i).matcher(n).matches()) {
+          out.put(n, values.get(i));
+          used[i] = true;
+          break;
+        }
+      }
+    }
+    for (int i = 0; i < used.length; i++) {
+      if (!used[i]) {
+        throw TrainerFailure.invalid("spec.model.learningRateMultipliers", compiled.get(i).pattern(),
+            "matches no trainable parameter; trainable are " + trainable);
+      }
+    }
+    return out;
+  }
+
+  private static List<Pattern> compile(List<String> patterns, String field) {
+    List<Pattern> out = new ArrayList<>();
+    for (String p : patterns) {
+      try {
+        out.add(Pattern.compile(p));
+      } catch (PatternSyntaxException e) {
+        throw TrainerFailure.invalid(field, p, "must be a regular expression over parameter names, e.g. 2\\..*");
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.annealer.trainer;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code train -f job.yaml --checkpoint-dir DIR [--device cpu|gpu]}: runs a FineTuneJob, the same code path in a pod
+ * and on a laptop. Reusable as a subcommand by the {@code annealer} CLI. Exit codes: see {@link TrainingRun}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {"Run a FineTuneJob: resume from the newest valid checkpoint in --checkpoint-dir, train to the budget,",
+        "checkpoint on the spec's triggers and on SIGTERM (exit 75).",
+        "On success the last stdout line is: done step=<n> paramsSha256=<hex>"},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:succeeded", "75:checkpointed after preemption (SIGTERM/SIGINT)",
+        "2:invalid input (spec, data, schedule changed vs checkpoint, corrupt checkpoints, non-finite loss)", "1:crash"})
+public class TrainCommand implements Callable<Integer> {
+
+  @Option(names = {"-f", "--file"}, required = true, paramLabel = "JOB_YAML",
+      description = "FineTuneJob manifest (the whole resource or a local file)")
+  Path jobFile;
+
+  @Option(names = "--checkpoint-dir", required = true, paramLabel = "DIR",
+      description = "Where checkpoints, progress.json and lrRangeTest output go; resumes from it")
+  Path checkpointDir;
+
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
+      description = "gpu when available, else CPU with a log line saying so (default: ${DEFAULT-VALUE})")
+  String device;
+
+  @Option(names = "--log-every", defaultValue = "50", paramLabel = "N",
+      description = "Write a structured event=step line every N steps (default: ${DEFAULT-VALUE})")
+  int logEvery;
+
+  @Option(names = "--progress-port", paramLabel = "PORT",
+      description = "Serve /v1/progress and /metrics on this port (0 = any free port); default: $ANNEALER_PROGRESS_PORT "
+          + "(8080) when $ANNEALER_PROGRESS_TOKEN is set, else off")
+  Integer progressPort;
+
+  @Option(names = "--no-progress-bar", description = "No progress bar even on a terminal")
+  boolean noProgressBar;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public TrainCommand() {
+    this(System.out, System.err);
+  }
+
+  public TrainCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() {
+    if (logEvery < 1) {
+      err.println("error: --log-every must be >= 1 (got " + logEvery + ")");
+      return 2;
+    }
+    Preemption preemption = Preemption.install();
+    boolean tty = System.console() != null && !noProgressBar;
+    TrainingRun.Options options = new TrainingRun.Options(jobFile, checkpointDir, device, logEvery, progressPort,
+        System.getenv(), out, err, tty);
+    return new TrainingRun(options, preemption).run();
+  }
+}

@@ -1,0 +1,517 @@
+package dev.annealer.trainer;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.annealer.trainer.StepRunner.StepResult;
+import dev.annealer.trainer.TrainerFailure.Reason;
+import dev.annealer.trainer.checkpoint.CheckpointStore;
+import dev.annealer.trainer.config.JobConfig;
+import dev.annealer.trainer.config.JobConfigReader;
+import dev.annealer.trainer.data.BatchPlan;
+import dev.annealer.trainer.data.DataReader;
+import dev.annealer.trainer.data.Dataset;
+import dev.annealer.trainer.data.Locations;
+import dev.annealer.trainer.model.DjlModel;
+import dev.annealer.trainer.model.Task;
+import dev.annealer.trainer.optim.AdamW;
+import dev.annealer.trainer.optim.Optimizer;
+import dev.annealer.trainer.optim.OptimizerState;
+import dev.annealer.trainer.optim.Sgd;
+import dev.annealer.trainer.progress.ProgressReport;
+import dev.annealer.trainer.progress.ProgressServer;
+import dev.annealer.trainer.progress.TrainerMetrics;
+import dev.annealer.trainer.schedule.TrainingSchedule;
+import dev.annealer.trainer.schedule.TrainingSchedule.Position;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * One trainer process: observe (spec, data, newest valid checkpoint), then train from that step to the budget,
+ * checkpointing on the triggers and on SIGTERM. Returns the process exit code of the pod contract
+ * (0 succeeded, 75 checkpointed after preemption, 2 invalid input, 1 crash) after writing the termination message.
+ */
+public final class TrainingRun {
+  public static final int EXIT_PREEMPTED = 75;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int RECENT_METRICS = 20;
+
+  /**
+   * @param logEvery write a structured {@code event=step} line every N steps (1 = every step)
+   * @param progressPort port of the progress channel; null = {@code $ANNEALER_PROGRESS_PORT} when a token is set,
+   *     else no server
+   */
+  public record Options(Path jobFile, Path checkpointDir, String device, int logEvery, Integer progressPort,
+      Map<String, String> env, PrintStream out, PrintStream err, boolean progressBar) {}
+
+  private final Options o;
+  private final Preemption preemption;
+  private final TerminationLog termination;
+  private final TrainerMetrics metrics = new TrainerMetrics();
+  private final AtomicReference<ProgressReport> report = new AtomicReference<>();
+  private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
+  private ProgressReport.LastCheckpoint lastCheckpoint;
+  private Double validationLoss;
+  private long lastProgressFileNanos;
+
+  public TrainingRun(Options options, Preemption preemption) {
+    this.o = options;
+    this.preemption = preemption;
+    this.termination = new TerminationLog(options.env());
+  }
+
+  /** Runs to completion, preemption or failure; never throws for bad input. */
+  public int run() {
+    try {
+      return train();
+    } catch (TrainerFailure f) {
+      log("event=failed reason=" + f.reason() + " message=" + quote(f.getMessage()));
+      o.err().println("error: " + f.getMessage());
+      termination.write(f.terminationMessage());
+      return f.exitCode();
+    } catch (RuntimeException | Error | IOException e) {
+      e.printStackTrace(o.err());
+      termination.write("failed: reason=" + Reason.Crash + " " + e + ": this is a trainer bug or an environment problem,"
+          + " see the pod log");
+      return Reason.Crash.exitCode;
+    }
+  }
+
+  private int train() throws IOException {
+    JobConfig cfg = JobConfigReader.read(o.jobFile());
+    int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
+    log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
+        + quote(o.checkpointDir().toString()));
+    Device device = chooseDevice(o.device());
+
+    Task task = cfg.data().task().equals("classification") ? Task.CLASSIFICATION : Task.REGRESSION;
+    Dataset train = readData(cfg, cfg.data().train(), "spec.data.train");
+    Dataset validation = cfg.data().validation() == null ? null : readData(cfg, cfg.data().validation(), "spec.data.validation");
+    int outputs = task == Task.REGRESSION ? 1 : classes(cfg, train, validation);
+
+    try (DjlModel model = ModelFactory.build(cfg.model(), train.featureCount(), outputs, cfg.training().seed(), device,
+        o.env())) {
+      List<String> trainable = ModelFactory.trainable(model.parameterNames(), cfg.model().trainable());
+      for (String n : model.parameterNames()) {
+        if (!trainable.contains(n)) {
+          model.freeze(n);
+        }
+      }
+      Map<String, Double> multipliers = ModelFactory.multipliers(trainable, cfg.model().learningRateMultipliers());
+      Optimizer optimizer = optimizerOf(cfg.optimizer());
+      StepRunner runner = new StepRunner(model, optimizer, task, cfg.optimizer().gradientClipNorm(), trainable, multipliers);
+      BatchPlan plan = new BatchPlan(train, cfg.training().batchSize(), cfg.training().gradientAccumulation(),
+          cfg.training().seed(), cfg.data().shuffle());
+      checkModelFitsData(runner, plan, task);
+
+      long totalSteps = cfg.training().maxSteps() != null ? cfg.training().maxSteps()
+          : cfg.training().epochs() * plan.stepsPerEpoch();
+      if (cfg.training().mode().equals("lrRangeTest")) {
+        return new LrRangeTest(cfg, runner, plan, o.checkpointDir(), preemption, termination, this::log)
+            .run(o.out(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
+      }
+      TrainingSchedule schedule = TrainingSchedule.of(cfg.optimizerAndSchedule(), totalSteps, plan.stepsPerEpoch());
+      CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
+      long step = resume(cfg, store, schedule, runner, optimizer);
+      return loop(cfg, attempt, step, totalSteps, schedule, plan, runner, validation, store);
+    }
+  }
+
+  private long resume(JobConfig cfg, CheckpointStore store, TrainingSchedule schedule, StepRunner runner, Optimizer optimizer)
+      throws IOException {
+    boolean any = !store.checkpointsNewestFirst().isEmpty();
+    Optional<CheckpointStore.Loaded> found = store.latestValid();
+    if (found.isEmpty()) {
+      if (any) {
+        throw new TrainerFailure(Reason.CorruptCheckpoint, "no checkpoint in " + o.checkpointDir() + " verifies (see the "
+            + "warnings above): move the damaged step-* directories away to start over, or restore them from a backup");
+      }
+      log("event=fresh message=" + quote("no checkpoint in " + o.checkpointDir() + ", starting at step 0"));
+      return 0;
+    }
+    CheckpointStore.Loaded c = found.get();
+    Map<String, Object> m = c.manifest();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sched = (Map<String, Object>) m.get("schedule");
+    String was = String.valueOf(sched.get("fingerprint"));
+    if (!was.equals(schedule.fingerprint())) {
+      if (cfg.checkpoint().onScheduleChange().equals("Refuse")) {
+        throw new TrainerFailure(Reason.ScheduleChanged, "checkpoint " + c.name() + " was written under schedule " + was
+            + " but spec.schedule/spec.optimizer.learningRate/the step budget now give " + schedule.fingerprint()
+            + ": restore the previous schedule, start in an empty checkpoint directory, or set "
+            + "spec.checkpoint.onScheduleChange: Continue to continue at step " + c.step()
+            + " on the new curve (nothing is rescaled)");
+      }
+      log("event=warning message=" + quote("schedule changed since " + c.name() + " (" + was + " -> "
+          + schedule.fingerprint() + "); continuing at step " + c.step() + " on the new curve as "
+          + "spec.checkpoint.onScheduleChange says"));
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> opt = (Map<String, Object>) m.get("optimizer");
+    String type = String.valueOf(opt.get("type"));
+    if (!type.equals(optimizer.type())) {
+      throw new TrainerFailure(Reason.InvalidSpec, "spec.optimizer.type is " + optimizer.type() + " but checkpoint " + c.name()
+          + " holds " + type + " state: restore spec.optimizer.type: " + type + " or start in an empty checkpoint directory");
+    }
+    Map<String, Long> counters = new LinkedHashMap<>();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rawCounters = (Map<String, Object>) opt.getOrDefault("counters", Map.of());
+    rawCounters.forEach((k, v) -> counters.put(k, ((Number) v).longValue()));
+    try {
+      runner.load(c.params());
+    } catch (IllegalArgumentException e) {
+      throw new TrainerFailure(Reason.InvalidSpec, "checkpoint " + c.name() + " does not fit spec.model: " + e.getMessage()
+          + "; restore the previous spec.model or start in an empty checkpoint directory");
+    }
+    optimizer.restore(new OptimizerState(type, c.optimizerBuffers(), counters));
+    if (!was.equals(schedule.fingerprint())) {
+      // a different schedule: its plateau bookkeeping starts fresh
+    } else {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> plateau = (Map<String, Object>) sched.getOrDefault("plateau", Map.of());
+      schedule.restorePlateauState(plateau);
+    }
+    Object val = m.get("validationLoss");
+    validationLoss = val instanceof Number n ? n.doubleValue() : null;
+    lastCheckpoint = new ProgressReport.LastCheckpoint(c.step(), String.valueOf(m.get("createdAt")),
+        "sha256:" + m.get("paramsSha256"), c.name());
+    log("event=resume checkpoint=" + c.name() + " step=" + c.step() + " paramsSha256=" + m.get("paramsSha256"));
+    return c.step();
+  }
+
+  private int loop(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
+      StepRunner runner, Dataset validation, CheckpointStore store) throws IOException {
+    List<StepRunner.Batch> valBatches = validation == null ? null : BatchPlan.sequential(validation, 1024);
+    JobConfig.CheckpointSpec ck = cfg.checkpoint();
+    long examplesPerStep = (long) plan.batchSize() * cfg.training().gradientAccumulation();
+    long firstStep = step;
+    long startNanos = System.nanoTime();
+    long lastCheckpointNanos = startNanos;
+    double lastLoss = Double.NaN;
+    ProgressServer server = startServer(attempt);
+    ProgressBar bar = o.progressBar() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
+        .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.err()))
+        .build() : null;
+    try {
+      if (bar != null) {
+        bar.stepTo(step);
+      }
+      publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.RUNNING, true);
+      while (step < totalSteps && !preemption.requested()) {
+        Position pos = schedule.position(step);
+        double lr = pos.learningRate();
+        StepResult r = runner.step(plan.batches(step), lr);
+        if (!Double.isFinite(r.loss())) {
+          throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
+              + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; "
+              + (lastCheckpoint == null ? "no checkpoint was written" : "checkpoint " + lastCheckpoint.name() + " is intact"));
+        }
+        lastLoss = r.loss();
+        step++;
+        metrics.steps.increment();
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        double stepsPerSecond = (step - firstStep) / Math.max(elapsed, 1e-9);
+        boolean evalNow = valBatches != null && cfg.training().evalEverySteps() != null
+            && step % cfg.training().evalEverySteps() == 0;
+        boolean cycleEnd = pos.phase().equals("ANNEALING") && schedule.position(step).cycle() != pos.cycle();
+        boolean snapshot = ck.keepCycleSnapshots() && cycleEnd;
+        if (evalNow || (snapshot && valBatches != null)) {
+          validationLoss = runner.evaluate(valBatches);
+          schedule.observeValidation(step, validationLoss);
+          log("event=eval step=" + step + " validationLoss=" + validationLoss);
+        }
+        if (step % o.logEvery() == 0 || step == totalSteps) {
+          log("event=step step=" + step + " epoch=" + fmt((double) step / plan.stepsPerEpoch()) + " cycle=" + pos.cycle()
+              + " cycleStep=" + pos.cycleStep() + " cycleLength=" + pos.cycleLength() + " lr=" + lr + " loss=" + lastLoss
+              + (validationLoss != null ? " validationLoss=" + validationLoss : "") + " examplesPerSecond="
+              + fmt(stepsPerSecond * examplesPerStep) + " etaSeconds=" + fmt((totalSteps - step) / stepsPerSecond));
+          remember(step, lr, lastLoss);
+        }
+        if (bar != null) {
+          bar.stepTo(step);
+          bar.setExtraMessage(String.format("cycle %d lr %.3g loss %.4g", pos.cycle(), lr, lastLoss));
+        }
+        publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, stepsPerSecond * examplesPerStep,
+            ProgressReport.RUNNING, false);
+        boolean due = (ck.everySteps() != null && step % ck.everySteps() == 0)
+            || (ck.everySeconds() != null && System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
+        if ((due || snapshot) && step < totalSteps) {
+          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, snapshot, pos.cycle(), lastLoss);
+          lastCheckpointNanos = System.nanoTime();
+        }
+      }
+      if (step < totalSteps) {
+        // preempted: make the current step durable, then tell the operator this was not a failure
+        if (lastCheckpoint == null || lastCheckpoint.step() != step) {
+          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, false, -1, lastLoss);
+        }
+        String msg = "checkpointed after preemption: step=" + step + " checkpoint=" + lastCheckpoint.name();
+        log("event=preempted signal=" + preemption.signal() + " step=" + step + " checkpoint=" + lastCheckpoint.name()
+            + " secondsSinceSignal=" + fmt(preemption.secondsSinceSignal()));
+        termination.write(msg);
+        publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
+        return EXIT_PREEMPTED;
+      }
+      if (valBatches != null && (cfg.training().evalEverySteps() == null || step % cfg.training().evalEverySteps() != 0)) {
+        // evaluation at the end of training is part of the contract even without evalEverySteps
+        validationLoss = runner.evaluate(valBatches);
+        log("event=eval step=" + step + " validationLoss=" + validationLoss);
+      }
+      if (lastCheckpoint == null || lastCheckpoint.step() != step) {
+        Position last = schedule.position(totalSteps - 1);
+        boolean lastCycleEnd = ck.keepCycleSnapshots() && last.phase().equals("ANNEALING")
+            && schedule.position(totalSteps).cycle() != last.cycle();
+        checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, lastCycleEnd, last.cycle(), lastLoss);
+      }
+      String digest = ParamsDigest.sha256(runner.parameters());
+      publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
+      termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
+          + " loss=" + lastLoss);
+      log("event=done step=" + step + " checkpoint=" + lastCheckpoint.name() + " loss=" + lastLoss
+          + (validationLoss != null ? " validationLoss=" + validationLoss : ""));
+      if (bar != null) {
+        bar.close();
+        bar = null;
+      }
+      o.out().println("done step=" + step + " paramsSha256=" + digest);
+      o.out().flush();
+      return 0;
+    } finally {
+      if (bar != null) {
+        bar.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  private void checkpoint(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
+      StepRunner runner, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss) throws IOException {
+    publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.CHECKPOINTING, false);
+    long t0 = System.nanoTime();
+    Map<String, float[]> params = runner.snapshot();
+    OptimizerState state = runner.optimizer().state();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("formatVersion", 1);
+    m.put("job", Map.of("name", cfg.job().name(), "namespace", cfg.job().namespace(), "uid", cfg.job().uid(),
+        "attempt", attempt));
+    m.put("step", step);
+    m.put("epoch", (double) step / plan.stepsPerEpoch());
+    Map<String, Object> cursor = new LinkedHashMap<>();
+    cursor.put("epoch", plan.epochOf(step));
+    cursor.put("offset", plan.offsetOf(step));
+    cursor.put("stepsPerEpoch", plan.stepsPerEpoch());
+    cursor.put("batchSize", plan.batchSize());
+    cursor.put("gradientAccumulation", cfg.training().gradientAccumulation());
+    cursor.put("shuffle", cfg.data().shuffle());
+    m.put("dataCursor", cursor);
+    Position pos = schedule.position(step);
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("fingerprint", schedule.fingerprint());
+    s.put("position", Map.of("step", pos.step(), "cycle", pos.cycle(), "cycleStep", pos.cycleStep(),
+        "cycleLength", pos.cycleLength(), "phase", pos.phase(), "learningRate", pos.learningRate()));
+    s.put("plateau", schedule.plateauState());
+    s.put("definition", schedule.manifest());
+    m.put("schedule", s);
+    m.put("optimizer", Map.of("type", state.type(), "counters", state.counters(), "file", CheckpointStore.OPTIMIZER));
+    m.put("rng", Map.of("seed", cfg.training().seed(), "dataOrder", "permutation(seed, epoch): SplittableRandom(mix(seed, epoch))",
+        "dropout", "none"));
+    if (cycleSnapshot) {
+      m.put("cycleSnapshot", true);
+      m.put("cycle", cycle >= 0 ? cycle : pos.cycle());
+    }
+    m.put("validationLoss", validationLoss);
+    m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
+    String now = Instant.now().toString();
+    m.put("createdAt", now);
+    String name = store.write(step, m, params, state.buffers());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
+    metrics.checkpoints.increment();
+    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + ParamsDigest.sha256(params), name);
+    List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
+    log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
+        + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")
+        + (deleted.isEmpty() ? "" : " pruned=" + String.join(",", deleted)));
+    publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.RUNNING, true);
+  }
+
+  private void publish(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
+      double loss, double examplesPerSecond, String phase, boolean forceFile) {
+    Position pos = schedule.position(Math.min(step, totalSteps - 1));
+    Double eta = examplesPerSecond > 0
+        ? (totalSteps - step) * (double) plan.batchSize() * cfg.training().gradientAccumulation() / examplesPerSecond : null;
+    ProgressReport r = new ProgressReport(cfg.job().uid(), attempt, step, (double) step / plan.stepsPerEpoch(), pos.cycle(),
+        pos.cycleStep(), pos.cycleLength(), pos.learningRate(), Double.isFinite(loss) ? loss : null, validationLoss,
+        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString());
+    report.set(r);
+    metrics.update(r);
+    long now = System.nanoTime();
+    if (forceFile || now - lastProgressFileNanos > 1_000_000_000L) {
+      lastProgressFileNanos = now;
+      writeProgressFile(r);
+    }
+  }
+
+  private void writeProgressFile(ProgressReport r) {
+    try {
+      Files.createDirectories(o.checkpointDir());
+      Path tmp = o.checkpointDir().resolve(".progress.json.tmp");
+      Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r.toMap()));
+      Files.move(tmp, o.checkpointDir().resolve("progress.json"), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      log("event=warning message=" + quote("cannot write progress.json: " + e.getMessage()));
+    }
+  }
+
+  private ProgressServer startServer(int attempt) {
+    String token = o.env().get("ANNEALER_PROGRESS_TOKEN");
+    Integer port = o.progressPort();
+    if (port == null && token != null && !token.isEmpty()) {
+      port = parseInt(o.env().get("ANNEALER_PROGRESS_PORT"), 8080);
+    }
+    if (port == null) {
+      return null;
+    }
+    String host = o.env().getOrDefault("POD_IP", "0.0.0.0");
+    try {
+      ProgressServer s = ProgressServer.start(host, port, token, report::get, metrics.registry);
+      log("event=progress-channel address=" + host + ":" + s.port() + " auth=" + (token == null || token.isEmpty()
+          ? "none-configured(/v1/progress answers 401)" : "bearer"));
+      return s;
+    } catch (IOException e) {
+      // the channel is for observation: training goes on without it
+      log("event=warning message=" + quote("progress channel not started on " + host + ":" + port + ": " + e.getMessage()));
+      return null;
+    }
+  }
+
+  private void remember(long step, double lr, double loss) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("step", step);
+    m.put("learningRate", lr);
+    m.put("loss", loss);
+    recent.addLast(m);
+    while (recent.size() > RECENT_METRICS) {
+      recent.removeFirst();
+    }
+  }
+
+  private Device chooseDevice(String wanted) {
+    if ("gpu".equals(wanted)) {
+      int gpus = Engine.getEngine("PyTorch").getGpuCount();
+      if (gpus > 0) {
+        log("event=device device=gpu(0) gpus=" + gpus);
+        return Device.gpu();
+      }
+      log("event=device device=cpu message=" + quote("--device gpu was asked for but no GPU is visible to PyTorch "
+          + "(CPU-only native library or no device): training on CPU"));
+      return Device.cpu();
+    }
+    if (wanted != null && !wanted.equals("cpu")) {
+      throw TrainerFailure.invalid("--device", wanted, "must be cpu or gpu");
+    }
+    log("event=device device=cpu");
+    return Device.cpu();
+  }
+
+  private Dataset readData(JobConfig cfg, String location, String field) {
+    Path file = Locations.resolve(location, o.env());
+    long t0 = System.nanoTime();
+    DataReader reader = new DataReader(cfg.data().features(), cfg.data().label(), cfg.data().skipBadRecords(),
+        line -> metrics.badRecords.increment());
+    Dataset d = reader.read(file, cfg.data().format(), field);
+    log("event=data field=" + field + " file=" + quote(file.toString()) + " rows=" + d.rows() + " features="
+        + d.featureCount() + " skippedBadRecords=" + d.skipped() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
+    return d;
+  }
+
+  private static int classes(JobConfig cfg, Dataset train, Dataset validation) {
+    if (cfg.data().numClasses() != null) {
+      int n = cfg.data().numClasses();
+      if (n < 2) {
+        throw TrainerFailure.invalid("spec.data.numClasses", n, "must be >= 2");
+      }
+      checkLabels(train, n);
+      if (validation != null) {
+        checkLabels(validation, n);
+      }
+      return n;
+    }
+    float max = 0;
+    for (Dataset d : validation == null ? List.of(train) : List.of(train, validation)) {
+      checkLabels(d, Integer.MAX_VALUE);
+      for (float y : d.labels()) {
+        max = Math.max(max, y);
+      }
+    }
+    return Math.max(2, (int) max + 1);
+  }
+
+  private static void checkLabels(Dataset d, int classes) {
+    for (int i = 0; i < d.rows(); i++) {
+      float y = d.labels()[i];
+      if (y < 0 || y != Math.rint(y) || y >= classes) {
+        throw new TrainerFailure(Reason.BadRecord, d.source() + ": record " + (i + 1) + " has label " + y
+            + ", classification needs integer class indices 0.." + (classes == Integer.MAX_VALUE ? "C-1" : classes - 1)
+            + ": fix the label or set spec.data.task: regression");
+      }
+    }
+  }
+
+  private static void checkModelFitsData(StepRunner runner, BatchPlan plan, Task task) {
+    try {
+      StepRunner.Batch b = plan.batches(0).get(0);
+      runner.model().loss(b.features(), b.labels(), Math.min(b.size(), 1) == 0 ? 0 : b.size(), task);
+    } catch (RuntimeException e) {
+      throw new TrainerFailure(Reason.InvalidSpec, "spec.model does not accept the " + runner.model().inputSize()
+          + " features of spec.data.features (" + firstLine(e.getMessage()) + "): check the model's input size and the feature list");
+    }
+  }
+
+  static Optimizer optimizerOf(JobConfig.OptimizerSpec o) {
+    return o.type().equals("SGD") ? new Sgd(o.momentum(), o.dampening(), o.nesterov(), o.weightDecay())
+        : new AdamW(o.beta1(), o.beta2(), o.epsilon(), o.weightDecay());
+  }
+
+  void log(String line) {
+    o.out().println(Instant.now() + " " + line);
+  }
+
+  static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ") + "\"";
+  }
+
+  static String fmt(double d) {
+    return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.4g", d) : "NaN";
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+
+  private static int parseInt(String s, int dflt) {
+    try {
+      return s == null || s.isBlank() ? dflt : Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      return dflt;
+    }
+  }
+}

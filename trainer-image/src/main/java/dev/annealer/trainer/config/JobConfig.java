@@ -1,0 +1,53 @@
+package dev.annealer.trainer.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the trainer needs from a FineTuneJob, validated. Built by {@link JobConfigReader} (the only class that knows
+ * the YAML/model shape), so the switch to the shared API model is a one-file change.
+ */
+public record JobConfig(
+    Job job,
+    Model model,
+    Data data,
+    Training training,
+    OptimizerSpec optimizer,
+    Map<String, Object> optimizerAndSchedule,
+    CheckpointSpec checkpoint) {
+
+  public record Job(String name, String namespace, String uid, long generation) {}
+
+  /**
+   * @param source {@code builtin:mlp?hidden=64,64&activation=tanh}, {@code file:///...}, {@code pvc://claim/path} or
+   *     a relative path
+   * @param format {@code builtin}, {@code torchscript} or {@code djl}
+   * @param architecture for {@code djl}: the builtin architecture the saved parameters belong to (not in the API yet)
+   */
+  public record Model(String source, String format, String architecture, List<String> trainable,
+      Map<String, Double> learningRateMultipliers) {}
+
+  /** @param features empty = every column except the label, in file order */
+  public record Data(String train, String validation, String format, List<String> features, String label, String task,
+      boolean skipBadRecords, boolean shuffle, Integer numClasses) {}
+
+  /**
+   * @param maxSteps exactly one of maxSteps/epochs is set
+   * @param mode {@code train} or {@code lrRangeTest}
+   */
+  public record Training(Long maxSteps, Integer epochs, int batchSize, int gradientAccumulation, Long evalEverySteps,
+      long seed, String mode, LrRangeTest lrRangeTest) {}
+
+  /** The sweep runs over the training budget (maxSteps or epochs). */
+  public record LrRangeTest(double startLearningRate, double endLearningRate) {}
+
+  public record OptimizerSpec(String type, double learningRate, double weightDecay, double beta1, double beta2,
+      double epsilon, double momentum, double dampening, boolean nesterov, Double gradientClipNorm) {}
+
+  /**
+   * @param onScheduleChange {@code Refuse} (default): refuse to resume under a different schedule;
+   *     {@code Continue}: keep model/optimizer/data position, take the new schedule's LR at that step
+   */
+  public record CheckpointSpec(Long everySteps, Long everySeconds, int keepLast, boolean keepCycleSnapshots,
+      String onScheduleChange) {}
+}

@@ -1,0 +1,214 @@
+package dev.annealer.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.engine.Engine;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A DJL block on the PyTorch engine: forward and backward run in libtorch (the same kernels as PyTorch), while the
+ * float32 master copy of the parameters lives in the training loop. Parameter names follow PyTorch's
+ * {@code nn.Sequential} convention: {@code <child index>.<weight|bias>}.
+ */
+public final class DjlModel implements TrainableModel {
+  private final NDManager manager;
+  private final Model djlModel;
+  private final Block block;
+  private final ParameterStore store;
+  private final Map<String, Parameter> params;
+  private final int inputSize;
+
+  private DjlModel(NDManager manager, Model djlModel, Block block, Map<String, Parameter> params, int inputSize) {
+    this.manager = manager;
+    this.djlModel = djlModel;
+    this.block = block;
+    this.store = new ParameterStore(manager, false);
+    this.params = params;
+    this.inputSize = inputSize;
+  }
+
+  /**
+   * Builtin multi-layer perceptron {@code Linear(in→h1) → act → … → Linear(→out)}; parameters are initialized by
+   * the caller (see {@link Initializers}).
+   */
+  public static DjlModel mlp(int inputs, int[] hidden, int outputs, String activation, Device device) {
+    UnaryOperator<NDList> act = switch (activation) {
+      case "tanh" -> Activation::tanh;
+      case "relu" -> Activation::relu;
+      case "gelu" -> Activation::gelu;
+      case "sigmoid" -> Activation::sigmoid;
+      default -> throw new IllegalArgumentException("spec.model.source activation must be one of tanh, relu, gelu, sigmoid (got "
+          + activation + ")");
+    };
+    SequentialBlock seq = new SequentialBlock();
+    for (int h : hidden) {
+      seq.add(Linear.builder().setUnits(h).build());
+      seq.add(act);
+    }
+    seq.add(Linear.builder().setUnits(outputs).build());
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    seq.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    int index = 0;
+    for (Pair<String, Block> child : seq.getChildren()) {
+      for (Pair<String, Parameter> p : child.getValue().getDirectParameters()) {
+        named.put(index + "." + p.getValue().getName(), p.getValue());
+      }
+      index++;
+    }
+    for (Parameter p : named.values()) {
+      p.getArray().setRequiresGradient(true);
+    }
+    return new DjlModel(manager, null, seq, named, inputs);
+  }
+
+  /**
+   * The builtin MLP with parameters saved by DJL ({@code Model.save}: a {@code <name>-NNNN.params} file) for the
+   * same architecture: pretrained weights to fine-tune.
+   */
+  public static DjlModel mlpFromSaved(Path paramsFile, int inputs, int[] hidden, int outputs, String activation,
+      Device device) throws IOException, MalformedModelException {
+    DjlModel fresh = mlp(inputs, hidden, outputs, activation, device);
+    Model model = Model.newInstance("pretrained", device, "PyTorch");
+    model.setBlock(fresh.block);
+    String file = paramsFile.getFileName().toString();
+    String prefix = file.replaceFirst("-\\d{4}\\.params$", "").replaceFirst("\\.params$", "");
+    model.load(paramsFile.toAbsolutePath().getParent(), prefix);
+    for (Parameter p : fresh.params.values()) {
+      p.getArray().setRequiresGradient(true);
+    }
+    return new DjlModel(fresh.manager, model, fresh.block, fresh.params, inputs);
+  }
+
+  /**
+   * A TorchScript module loaded for training ({@code trainParam=true}, without which libtorch hands out inference
+   * tensors that refuse gradients). Names are the module's own ({@code 0.weight}, ...).
+   */
+  public static DjlModel torchScript(Path file, int inputs, Device device) throws IOException, MalformedModelException {
+    Model model = Model.newInstance(file.getFileName().toString(), device, "PyTorch");
+    String fileName = file.getFileName().toString();
+    model.load(file.toAbsolutePath().getParent(), fileName.endsWith(".pt") ? fileName.substring(0, fileName.length() - 3) : fileName,
+        Map.of("trainParam", "true"));
+    Block block = model.getBlock();
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      named.put(p.getKey(), p.getValue());
+    }
+    for (Parameter p : named.values()) {
+      p.getArray().setRequiresGradient(true);
+    }
+    return new DjlModel(model.getNDManager(), model, block, named, inputs);
+  }
+
+  /** Stops gradients for a frozen parameter (saves the backward work for it). */
+  public void freeze(String name) {
+    params.get(name).getArray().setRequiresGradient(false);
+  }
+
+  @Override
+  public List<String> parameterNames() {
+    return new ArrayList<>(params.keySet());
+  }
+
+  @Override
+  public long[] shape(String name) {
+    return params.get(name).getArray().getShape().getShape();
+  }
+
+  @Override
+  public float[] read(String name) {
+    return params.get(name).getArray().toFloatArray();
+  }
+
+  @Override
+  public void write(String name, float[] values) {
+    params.get(name).getArray().set(FloatBuffer.wrap(values));
+  }
+
+  @Override
+  public int inputSize() {
+    return inputSize;
+  }
+
+  @Override
+  public double forwardBackward(float[] features, float[] labels, int batch, Task task, double lossScale,
+      Map<String, float[]> gradAccumulator) {
+    try (NDManager sub = manager.newSubManager();
+        GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      NDArray loss = lossOf(sub, features, labels, batch, task, true);
+      double value = loss.getFloat();
+      collector.backward(lossScale == 1.0 ? loss : loss.mul((float) lossScale));
+      for (Map.Entry<String, float[]> e : gradAccumulator.entrySet()) {
+        NDArray array = params.get(e.getKey()).getArray();
+        float[] acc = e.getValue();
+        try (NDArray grad = array.getGradient()) {
+          float[] g = grad.toFloatArray();
+          for (int i = 0; i < acc.length; i++) {
+            acc[i] += g[i];
+          }
+        }
+        JniUtils.zeroGrad((PtNDArray) array);
+      }
+      return value;
+    }
+  }
+
+  @Override
+  public double loss(float[] features, float[] labels, int batch, Task task) {
+    try (NDManager sub = manager.newSubManager()) {
+      return lossOf(sub, features, labels, batch, task, false).getFloat();
+    }
+  }
+
+  private NDArray lossOf(NDManager sub, float[] features, float[] labels, int batch, Task task, boolean training) {
+    NDArray x = sub.create(features, new Shape(batch, inputSize));
+    NDArray out = block.forward(store, new NDList(x), training).singletonOrThrow();
+    if (task == Task.REGRESSION) {
+      NDArray y = sub.create(labels, new Shape(batch, 1));
+      return out.sub(y).square().mean();
+    }
+    int classes = (int) out.getShape().get(1);
+    int[] idx = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      idx[i] = (int) labels[i];
+    }
+    NDArray oneHot = sub.create(idx).oneHot(classes);
+    return out.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
+  }
+
+  @Override
+  public String device() {
+    return manager.getDevice().toString();
+  }
+
+  @Override
+  public void close() {
+    if (djlModel != null) {
+      djlModel.close();
+    }
+    manager.close();
+  }
+}

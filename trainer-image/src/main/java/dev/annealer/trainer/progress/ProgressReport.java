@@ -1,0 +1,68 @@
+package dev.annealer.trainer.progress;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The progress report of the pod contract ({@code GET /v1/progress} and {@code <checkpoint-dir>/progress.json}).
+ * Field names are the contract; see docs/reference/trainer-contract.md.
+ */
+public record ProgressReport(
+    String jobUid,
+    int attempt,
+    long step,
+    double epoch,
+    long cycle,
+    long cycleStep,
+    long cycleLength,
+    double learningRate,
+    Double loss,
+    Double validationLoss,
+    double examplesPerSecond,
+    Double etaSeconds,
+    LastCheckpoint lastCheckpoint,
+    String phase,
+    String reportedAt) {
+
+  /** The newest durable checkpoint. */
+  public record LastCheckpoint(long step, String time, String digest, String name) {}
+
+  /** Phase values. */
+  public static final String RUNNING = "Running";
+  public static final String CHECKPOINTING = "Checkpointing";
+  public static final String DONE = "Done";
+
+  /** JSON-ready map in the contract's key order. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("jobUid", jobUid);
+    m.put("attempt", attempt);
+    m.put("step", step);
+    m.put("epoch", epoch);
+    m.put("cycle", cycle);
+    m.put("cycleStep", cycleStep);
+    m.put("cycleLength", cycleLength);
+    m.put("learningRate", learningRate);
+    m.put("loss", finiteOrNull(loss));
+    m.put("validationLoss", finiteOrNull(validationLoss));
+    m.put("examplesPerSecond", examplesPerSecond);
+    m.put("etaSeconds", finiteOrNull(etaSeconds));
+    if (lastCheckpoint != null) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("step", lastCheckpoint.step());
+      c.put("time", lastCheckpoint.time());
+      c.put("digest", lastCheckpoint.digest());
+      c.put("name", lastCheckpoint.name());
+      m.put("lastCheckpoint", c);
+    } else {
+      m.put("lastCheckpoint", null);
+    }
+    m.put("phase", phase);
+    m.put("reportedAt", reportedAt);
+    return m;
+  }
+
+  private static Double finiteOrNull(Double d) {
+    return d == null || !Double.isFinite(d) ? null : d;
+  }
+}

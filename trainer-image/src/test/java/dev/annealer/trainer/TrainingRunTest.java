@@ -1,0 +1,138 @@
+package dev.annealer.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.annealer.trainer.tools.QuickstartData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad input ends with a clear message, the contract's exit code and termination message, and loses nothing. */
+class TrainingRunTest {
+  @TempDir
+  Path dir;
+  Path term;
+  String stdout;
+  String stderr;
+
+  @BeforeEach
+  void data() throws Exception {
+    Files.writeString(dir.resolve("train.csv"), QuickstartData.csv(200, 1));
+    Files.writeString(dir.resolve("val.csv"), QuickstartData.csv(50, 2));
+    term = dir.resolve("termination-log");
+  }
+
+  String job(String extraSpec, String schedule, String learningRate, long maxSteps) {
+    return """
+        apiVersion: annealer.dev/v1alpha1
+        kind: FineTuneJob
+        metadata: {name: t, namespace: ns, uid: u}
+        spec:
+          model: {source: "builtin:mlp?hidden=8&activation=tanh"}
+          data: {train: %s, validation: %s, label: y}
+          training: {maxSteps: %d, batchSize: 16, seed: 3}
+          optimizer: {type: AdamW, learningRate: %s}
+          schedule: %s
+          checkpoint: {everySteps: 10, keepLast: 2}
+        %s""".formatted(dir.resolve("train.csv"), dir.resolve("val.csv"), maxSteps, learningRate, schedule, extraSpec);
+  }
+
+  int run(String yaml) throws Exception {
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, yaml);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), "cpu", 10, null,
+        Map.of("ANNEALER_TERMINATION_LOG", term.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false), new Preemption()).run();
+    stdout = out.toString(StandardCharsets.UTF_8);
+    stderr = err.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  static final String COSINE = "{type: Cosine, minLearningRate: 1.0e-5}";
+
+  @Test
+  void succeedsWithDoneLineAndTerminationMessage() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    List<String> lines = stdout.lines().toList();
+    assertThat(lines.get(lines.size() - 1)).matches("done step=30 paramsSha256=[0-9a-f]{64}");
+    String digest = lines.get(lines.size() - 1).substring("done step=30 paramsSha256=".length());
+    assertThat(Files.readString(term)).isEqualTo("succeeded: step=30 checkpoint=step-000000000030 paramsSha256=" + digest
+        + " loss=" + stdout.replaceAll("(?s).*event=done step=30 checkpoint=step-000000000030 loss=(\\S+).*", "$1"));
+    assertThat(dir.resolve("ck/progress.json")).content().contains("\"phase\" : \"Done\"", "\"step\" : 30");
+    // a second run finds the final checkpoint and has nothing left to do
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    assertThat(stdout).contains("event=resume checkpoint=step-000000000030");
+    assertThat(stdout.lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("done step=30 paramsSha256=" + digest);
+  }
+
+  @Test
+  void missingDataFileFailsWithMissingFile() throws Exception {
+    String yaml = job("", COSINE, "0.01", 30).replace(dir.resolve("train.csv").toString(), dir.resolve("nope.csv").toString());
+    assertThat(run(yaml)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.data.train file ")
+        .contains("nope.csv does not exist");
+    assertThat(stderr).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void malformedRowFailsWithBadRecordNamingFileLineAndField() throws Exception {
+    Files.writeString(dir.resolve("train.csv"), Files.readString(dir.resolve("train.csv")) + "1,2,3,x,5,6,7,8,9\n");
+    assertThat(run(job("", COSINE, "0.01", 30))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=BadRecord ").contains("train.csv:202: field 'x3' value 'x'");
+  }
+
+  @Test
+  void malformedRowIsSkippedAndCountedWhenAsked() throws Exception {
+    Files.writeString(dir.resolve("train.csv"), Files.readString(dir.resolve("train.csv")) + "1,2,3,x,5,6,7,8,9\n");
+    String yaml = job("", COSINE, "0.01", 20).replace("label: y}", "label: y, onBadRecord: skip}");
+    assertThat(run(yaml)).isZero();
+    assertThat(stdout).contains("rows=200 features=8 skippedBadRecords=1");
+  }
+
+  @Test
+  void nonFiniteLossFailsAndKeepsTheLastCheckpoint() throws Exception {
+    assertThat(run(job("", "{type: Constant}", "1.0e30", 30))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=NonFiniteLoss loss became ")
+        .contains("lower spec.optimizer.learningRate");
+  }
+
+  @Test
+  void invalidSpecNamesTheField() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30).replace("type: AdamW", "type: Adam"))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec ").contains("spec.optimizer.type")
+        .contains("Adam");
+  }
+
+  @Test
+  void corruptOnlyCheckpointIsRefusedNotOverwritten() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    try (var s = Files.list(dir.resolve("ck"))) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith("step-")).toList()) {
+        Files.writeString(p.resolve("params.bin"), "garbage");
+      }
+    }
+    assertThat(run(job("", COSINE, "0.01", 40))).isEqualTo(2);
+    assertThat(stdout).contains("event=warning").contains("is corrupt or incomplete, skipping it");
+    assertThat(Files.readString(term)).startsWith("failed: reason=CorruptCheckpoint ");
+  }
+
+  @Test
+  void changedScheduleIsRefusedUnlessTheSpecSaysContinue() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    String changed = job("", "{type: Cosine, minLearningRate: 1.0e-4}", "0.01", 60);
+    assertThat(run(changed)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=ScheduleChanged checkpoint step-000000000030 was written "
+        + "under schedule sha256:").contains("onScheduleChange: Continue");
+    assertThat(run(changed.replace("keepLast: 2}", "keepLast: 2, onScheduleChange: Continue}"))).isZero();
+    assertThat(stdout).contains("schedule changed since step-000000000030").contains("done step=60");
+  }
+}
