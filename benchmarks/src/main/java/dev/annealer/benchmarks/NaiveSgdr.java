@@ -26,6 +26,7 @@ final class NaiveSgdr {
             len *= multiplier;
         }
         double u = (step - start) / len;
-        return min + (peak - min) * 0.5 * (1 + Math.cos(Math.PI * u));
+        // StrictMath like the engine, so the comparison measures the cycle search, not the cosine
+        return min + (peak - min) * 0.5 * (1 + StrictMath.cos(Math.PI * u));
     }
 }

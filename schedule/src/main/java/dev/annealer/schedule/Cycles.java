@@ -48,6 +48,11 @@ final class Cycles {
     private final DD[] powersDD;
     /** T_0 / (m - 1) in double-double (null when m = 1): S_j = that * (m^j - 1). */
     private final DD t0OverMm1;
+    /** S_j in double-double for j < powersDD.length (m > 1, fractional geometry, origin only). */
+    private final DD[] startsDD;
+    /** startsDD split into primitive arrays for the allocation-free path. */
+    private final double[] startHi;
+    private final double[] startLo;
 
     Cycles(Rational period, double m, boolean float64Log) {
         Rational t0 = period;
@@ -88,6 +93,99 @@ final class Cycles {
         }
         this.powersDD = whole ? new DD[0] : powerTableDD(m, t0d);
         this.t0OverMm1 = m == 1.0 ? null : t0dd.div(DD.of(m - 1));
+        if (m == 1.0 || whole) {
+            this.startsDD = new DD[0];
+        } else {
+            this.startsDD = new DD[powersDD.length];
+            for (int j = 0; j < powersDD.length; j++) {
+                startsDD[j] = t0OverMm1.mul(powersDD[j].sub(DD.ONE));
+            }
+        }
+        this.startHi = new double[startsDD.length];
+        this.startLo = new double[startsDD.length];
+        for (int j = 0; j < startsDD.length; j++) {
+            startHi[j] = startsDD[j].hi();
+            startLo[j] = startsDD[j].lo();
+        }
+    }
+
+    // ------------------------------------------------------------------ allocation-free path for real geometry
+
+    /**
+     * Cycle index of time k from the origin for fractional periods / real multipliers, or -1 when this fast path
+     * does not apply (then use {@link #locate}). Same decisions as {@link #locate}: estimate, then exact correction.
+     */
+    long indexReal(long k) {
+        if (intMode) {
+            return -1;
+        }
+        long j;
+        if (m == 1.0) {
+            j = (long) Math.floor((double) k / t0d);
+            for (int guard = 0; guard < 4; guard++) {
+                double r = elapsedReal(k, j);
+                if (j > 0 && (r < 0 || (Math.abs(r) <= tolerance(k, j) && sign(DD.of(r), k, 0, j, DD.of(k)) < 0))) {
+                    j--;
+                    continue;
+                }
+                double b = remainingReal(k, j);
+                if (b <= 0 || (Math.abs(b) <= tolerance(k, j + 1) && signB(DD.of(b), k, 0, j) <= 0)) {
+                    j++;
+                    continue;
+                }
+                return j;
+            }
+            return -1;
+        }
+        j = estimate(k, t0d);
+        if (float64Log) {
+            j = Math.max(0, j);
+            return j + 1 < startHi.length ? j : -1;
+        }
+        for (int guard = 0; guard < 4; guard++) {
+            if (j + 1 >= startHi.length) {
+                return -1;
+            }
+            double r = elapsedReal(k, j);
+            if (j > 0 && (r < 0 || (Math.abs(r) <= tolerance(k, j) && sign(DD.of(r), k, 0, j, DD.of(k)) < 0))) {
+                j--;
+                continue;
+            }
+            double b = remainingReal(k, j);
+            if (b <= 0 || (Math.abs(b) <= tolerance(k, j + 1) && signB(DD.of(b), k, 0, j) <= 0)) {
+                j++;
+                continue;
+            }
+            return j;
+        }
+        return -1;
+    }
+
+    private static double tolerance(long k, long j) {
+        return 1e-24 * ((double) k + 1) * (j + 2);
+    }
+
+    /** t - S_j to full relative precision (S_j as a double-double, subtraction without allocation). */
+    double elapsedReal(long k, long j) {
+        if (m == 1.0) {
+            double jd = (double) j;
+            double p = jd * t0dd.hi();
+            double e = Math.fma(jd, t0dd.hi(), -p) + jd * t0dd.lo();
+            return ((double) k - p) - e;
+        }
+        return ((double) k - startHi[(int) j]) - startLo[(int) j];
+    }
+
+    /** S_(j+1) - t to full relative precision. */
+    double remainingReal(long k, long j) {
+        if (m == 1.0) {
+            // (j + 1) T_0 - k with an error-free product, so b keeps its precision one step before a boundary
+            double jd = (double) (j + 1);
+            double p = jd * t0dd.hi();
+            double e = Math.fma(jd, t0dd.hi(), -p) + jd * t0dd.lo();
+            return (p - (double) k) + e;
+        }
+        return (startHi[(int) j + 1] - (double) k) + startLo[(int) j + 1];
     }
 
     private static DD[] powerTableDD(double m, double t0) {
@@ -311,11 +409,19 @@ final class Cycles {
                 return loc(j, r, t.mul(mj).sub(r));
             }
         }
+        boolean table = c0 == 0 && m != 1.0;
         for (int guard = 0; guard < 64; guard++) {
-            DD mj = m == 1.0 ? DD.ONE : powDD(j);
-            DD s = m == 1.0 ? t.mul((double) j) : q.mul(mj.sub(DD.ONE));
+            DD s;
+            DD b;
+            if (table && j + 1 < startsDD.length) {
+                s = startsDD[(int) j];
+                b = startsDD[(int) j + 1].sub(kd);
+            } else {
+                DD mj = m == 1.0 ? DD.ONE : powDD(j);
+                s = m == 1.0 ? t.mul((double) j) : q.mul(mj.sub(DD.ONE));
+                b = t.mul(mj).sub(kd.sub(s));
+            }
             DD r = kd.sub(s);
-            DD b = t.mul(mj).sub(r);
             if (j > 0 && sign(r, k, c0, j, s) < 0) {
                 j--;
                 continue;

@@ -160,6 +160,17 @@ public final class Schedule {
             double b = len == Long.MAX_VALUE ? Double.MAX_VALUE : (double) (len - r);
             return cycleLr(peakOf(j), plan.min, plan.exponent, (double) r, b);
         }
+        if (step >= plan.warmupSteps && cycles != null && !plan.continueAfter) {
+            // hot path for fractional periods / real multipliers: double-double tables, no allocation
+            long k = step - origin();
+            long j = cycles.indexReal(k);
+            if (j >= 0) {
+                if (plan.maxCycles >= 0 && j >= plan.maxCycles) {
+                    return holdValue;
+                }
+                return cycleLr(peakOf(j), plan.min, plan.exponent, cycles.elapsedReal(k, j), cycles.remainingReal(k, j));
+            }
+        }
         return evaluate(step, null, false).learningRate();
     }
 
