@@ -223,18 +223,55 @@ public final class Schedule {
         if (plan.continueAfter) {
             return continued(step, k);
         }
-        Cycles.Loc loc = cycles.locate(k, c0);
-        long cycle = c0 + loc.j();
+        // the same arithmetic as lr(step), so position(step).learningRate() == lr(step) bit for bit
+        long cycle;
+        double r;
+        double b;
+        long cycleStep;
+        long len;
+        long jReal = restart == null && !cycles.fastInt() ? cycles.indexReal(k) : -1;
+        if (restart == null && cycles.fastInt()) {
+            cycle = cycles.indexInt(k);
+            long rl = k - cycles.startInt(cycle);
+            long ll = cycles.lengthInt(cycle);
+            r = rl;
+            b = ll == Long.MAX_VALUE ? Double.MAX_VALUE : (double) (ll - rl);
+            cycleStep = Math.max(0, rl);
+            len = ll;
+        } else if (jReal >= 0) {
+            cycle = jReal;
+            r = cycles.elapsedReal(k, cycle);
+            b = cycles.remainingReal(k, cycle);
+            cycleStep = Math.max(0, wholeFloor(r));
+            len = cycleStep + Math.max(0, wholeCeil(b));
+        } else {
+            Cycles.Loc loc = cycles.locate(k, c0);
+            cycle = c0 + loc.j();
+            r = loc.r().value();
+            b = loc.b().value();
+            cycleStep = Math.max(0, loc.floorR());
+            len = loc.ceilB() == Long.MAX_VALUE ? Long.MAX_VALUE : cycleStep + Math.max(0, loc.ceilB());
+        }
         if (plan.maxCycles >= 0 && cycle >= plan.maxCycles) {
             // hold: steps since the hold began = steps since the start of cycle maxCycles
             long since = full ? holdSince(k, c0) : 0;
             return new SchedulePosition(step, plan.maxCycles, since, 0, plan.min, holdValue, Phase.HOLD);
         }
         double peakI = peakOf(cycle);
-        double lr = cycleLr(peakI, plan.min, plan.exponent, loc.r(), loc.b());
-        long cycleStep = Math.max(0, loc.floorR());
-        long len = loc.ceilB() == Long.MAX_VALUE ? Long.MAX_VALUE : cycleStep + Math.max(0, loc.ceilB());
+        double lr = cycleLr(peakI, plan.min, plan.exponent, r, b);
         return new SchedulePosition(step, cycle, cycleStep, len, peakI, lr, Phase.ANNEALING);
+    }
+
+    /** floor(x) for a step count computed in floating point: a value within 1e-9 below an integer is that integer. */
+    private static long wholeFloor(double x) {
+        double f = Math.floor(x);
+        return (long) (x - f > 1 - 1e-9 ? f + 1 : f);
+    }
+
+    /** ceil(x), with a value within 1e-9 above an integer taken as that integer. */
+    private static long wholeCeil(double x) {
+        double c = Math.ceil(x);
+        return (long) (c - x > 1 - 1e-9 ? c - 1 : c);
     }
 
     private long holdSince(long k, long c0) {

@@ -2,6 +2,7 @@ package dev.annealer.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -229,5 +230,27 @@ class ScheduleEdgesTest {
         Schedule s = Schedule.of(sgdr(0.1, 10, 1).build());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.lr(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step must be >= 0 (got -1)");
+    }
+
+    @Test
+    void positionReportsExactlyTheLrOfLr() {
+        List<Schedule> all = List.of(Schedule.of(sgdr(0.1, 10, 2).minLearningRate(1e-4).maxCycles(6).build()),
+                Schedule.of(sgdr(0.1, 30, 1.5).build()), Schedule.of(sgdr(0.1, 67.5, 1).warmupSteps(3, 0).build()),
+                Schedule.of(sgdr(0.1, 1000, 3).build()), Schedule.of(sgdr(0.1, 100, 1.1).kDecay(2.0).build()),
+                Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts).horizonSteps(100)
+                        .maxCycles(3).build()),
+                Schedule.of(PeerImporter.fromPeer("torch:CosineAnnealingWarmRestarts",
+                        Map.of("lr", 0.5, "T_0", 1, "T_mult", 10, "eta_min", 0.001), 1)),
+                Schedule.of(PeerImporter.fromPeer("timm:CosineLRScheduler", Map.of("lr", 0.1, "t_initial", 30,
+                        "cycle_mul", 1.5, "cycle_limit", 5, "warmup_t", 10), null)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+        for (Schedule s : all) {
+            for (int i = 0; i < 3000; i++) {
+                long step = i < 1500 ? i : rnd.nextLong(2_000_000_000_000L);
+                assertThat(Double.doubleToRawLongBits(s.position(step).learningRate()))
+                        .as("%s step %d", s.config(), step).isEqualTo(Double.doubleToRawLongBits(s.lr(step)));
+                assertThat(s.lr(step, PlateauState.initial())).isEqualTo(s.lr(step));
+            }
+        }
     }
 }
