@@ -29,7 +29,7 @@ class PeerImporterTest {
         ScheduleValidationException e = reject("torch:CosineAnnealingLR", Map.of("lr", 0.1, "T_max", 10, "gamma", 0.1), null);
         assertThat(e.field()).isEqualTo("args.gamma");
         assertThat(e).hasMessage("args.gamma must be one of the arguments of torch:CosineAnnealingLR: "
-                + "[lr, T_max, eta_min, last_epoch] (got 0.1): unknown arguments are rejected rather than ignored");
+                + "[lr, T_max, eta_min, last_epoch, verbose] (got 0.1): unknown arguments are rejected rather than ignored");
         assertThat(reject("torch:CosineAnnealingLR", Map.of("lr", 0.1), null)).hasMessageStartingWith(
                 "args.T_max must be set (got null)");
         assertThat(reject("torch:CosineAnnealingWarmRestarts", Map.of("lr", 0.1, "T_0", 10, "T_mult", 1.5), null))
