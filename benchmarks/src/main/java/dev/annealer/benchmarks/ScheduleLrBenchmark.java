@@ -19,8 +19,8 @@ import dev.annealer.schedule.ScheduleConfig;
  *
  * <p>Configurations (peak 3e-4, floor 1e-6):
  * <ul>
- *   <li>{@code m2}: period 1000 steps, multiplier 2 (whole: exact long arithmetic; ~30 cycles before 10^12);</li>
- *   <li>{@code m1.5}: period 30 steps, multiplier 1.5 (real: double-double path; ~60 cycles before 10^12);</li>
+ *   <li>{@code m2}: period 1000 steps, multiplier 2 (whole: exact long arithmetic; 29 cycles before 10^12);</li>
+ *   <li>{@code m1.5}: period 30 steps, multiplier 1.5 (real: double-double path; 58 cycles before 10^12);</li>
  *   <li>{@code m1}: period 1000 steps, multiplier 1: the naive walk needs 10^9 iterations per call at 10^12
  *       (about a second), so keep the measurement time short; it still terminates.</li>
  * </ul>
