@@ -253,4 +253,15 @@ class ScheduleEdgesTest {
             }
         }
     }
+
+    @Test
+    void aFloorAboveThePeakRisesLikeThePeers() {
+        // torch CosineAnnealingLR(lr=3e-4, T_max=10, eta_min=0.01): eta_min + (lr - eta_min) (1 + cos(pi t / T)) / 2
+        Schedule s = Schedule.of(PeerImporter.fromPeer("torch:CosineAnnealingLR",
+                Map.of("lr", 3e-4, "T_max", 10, "eta_min", 0.01), null));
+        assertThat(s.lr(0)).isEqualTo(3e-4);
+        assertThat(s.lr(5)).isCloseTo(0.01 + (3e-4 - 0.01) * 0.5, org.assertj.core.data.Offset.offset(1e-17));
+        assertThat(s.lr(10)).isEqualTo(0.01);
+        assertThat(ScheduleConfig.fromManifest(s.config().toManifest(), s.config().context())).isEqualTo(s.config());
+    }
 }
