@@ -123,13 +123,11 @@ final class Cycles {
         if (m == 1.0) {
             j = (long) Math.floor((double) k / t0d);
             for (int guard = 0; guard < 4; guard++) {
-                double r = elapsedReal(k, j);
-                if (j > 0 && (r < 0 || (Math.abs(r) <= tolerance(k, j) && sign(DD.of(r), k, 0, j, DD.of(k)) < 0))) {
+                if (j > 0 && elapsedSign(k, j) < 0) {
                     j--;
                     continue;
                 }
-                double b = remainingReal(k, j);
-                if (b <= 0 || (Math.abs(b) <= tolerance(k, j + 1) && signB(DD.of(b), k, 0, j) <= 0)) {
+                if (remainingSign(k, j) <= 0) {
                     j++;
                     continue;
                 }
@@ -146,13 +144,11 @@ final class Cycles {
             if (j + 1 >= startHi.length) {
                 return -1;
             }
-            double r = elapsedReal(k, j);
-            if (j > 0 && (r < 0 || (Math.abs(r) <= tolerance(k, j) && sign(DD.of(r), k, 0, j, DD.of(k)) < 0))) {
+            if (j > 0 && elapsedSign(k, j) < 0) {
                 j--;
                 continue;
             }
-            double b = remainingReal(k, j);
-            if (b <= 0 || (Math.abs(b) <= tolerance(k, j + 1) && signB(DD.of(b), k, 0, j) <= 0)) {
+            if (remainingSign(k, j) <= 0) {
                 j++;
                 continue;
             }
@@ -163,6 +159,24 @@ final class Cycles {
 
     private static double tolerance(long k, long j) {
         return 1e-24 * ((double) k + 1) * (j + 2);
+    }
+
+    /** Sign of t - S_j: from the double-double value, or exactly (rationals) when it is within rounding of 0. */
+    private int elapsedSign(long k, long j) {
+        double r = elapsedReal(k, j);
+        if (Math.abs(r) > tolerance(k, j)) {
+            return r < 0 ? -1 : 1;
+        }
+        return Rational.of(k).compareTo(exactStart(0, j));
+    }
+
+    /** Sign of S_(j+1) - t, exact near 0 likewise. */
+    private int remainingSign(long k, long j) {
+        double b = remainingReal(k, j);
+        if (Math.abs(b) > tolerance(k, j + 1)) {
+            return b < 0 ? -1 : 1;
+        }
+        return exactStart(0, j + 1).compareTo(Rational.of(k));
     }
 
     /** t - S_j to full relative precision (S_j as a double-double, subtraction without allocation). */
@@ -491,10 +505,6 @@ final class Cycles {
     long firstStep(long j) {
         BigInteger c = exactStart(0, j).ceil();
         return c.bitLength() < 63 ? c.longValue() : Long.MAX_VALUE;
-    }
-
-    private static int sign(DD v) {
-        return v.signum();
     }
 
     double periodDouble() {
