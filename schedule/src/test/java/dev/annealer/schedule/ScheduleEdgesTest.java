@@ -264,4 +264,24 @@ class ScheduleEdgesTest {
         assertThat(s.lr(10)).isEqualTo(0.01);
         assertThat(ScheduleConfig.fromManifest(s.config().toManifest(), s.config().context())).isEqualTo(s.config());
     }
+
+    @Test
+    void fractionalPeriodsHitWholeBoundariesExactlyEvenAtHugeSteps() {
+        // horizon 100 in 6 cycles: T_0 = 50/3, S_3 = 50 exactly
+        Schedule small = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts)
+                .horizonSteps(100).maxCycles(6).build());
+        assertThat(small.position(50).cycle()).isEqualTo(3);
+        assertThat(small.position(50).cycleStep()).isZero();
+        assertThat(small.lr(50)).isEqualTo(1.0);
+        assertThat(small.position(49).cycle()).isEqualTo(2);
+        // horizon 10^12 in 6 cycles: T_0 = 10^12 / 6, S_3 = 5 x 10^11 exactly
+        Schedule huge = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts)
+                .horizonSteps(1e12).maxCycles(6).build());
+        assertThat(huge.position(500_000_000_000L).cycle()).isEqualTo(3);
+        assertThat(huge.lr(500_000_000_000L)).isEqualTo(1.0);
+        assertThat(huge.position(499_999_999_999L).cycle()).isEqualTo(2);
+        assertThat(huge.lr(499_999_999_999L)).isPositive().isLessThan(1e-20);
+        assertThat(huge.cycleStart(3)).isEqualTo(500_000_000_000L);
+        assertThat(huge.endStep()).isEqualTo(1_000_000_000_000L);
+    }
 }
