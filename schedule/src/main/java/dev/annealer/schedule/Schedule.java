@@ -36,6 +36,9 @@ public final class Schedule {
     private final long[] pieceStarts;
     private final double holdValue;
     private final boolean canonicalShape;
+    /** afterHorizon: Continue: the horizon as a double-double, and as a long when whole (else -1). */
+    private final DD continuePeriod;
+    private final long continueWhole;
 
     private Schedule(ScheduleConfig config) {
         this.config = config;
@@ -43,6 +46,14 @@ public final class Schedule {
         this.canonical = plan.canonicalText();
         this.fingerprint = "sha256:" + sha256(canonical);
         this.canonicalShape = plan.waves == 0.5 && plan.kDecay == 1.0;
+        if (plan.kind == Plan.Kind.CYCLES && plan.continueAfter) {
+            this.continuePeriod = DD.of(plan.period.toDoubleDouble());
+            Rational p = plan.period.reduced();
+            this.continueWhole = p.isInteger() && p.num().bitLength() < 61 ? p.num().longValue() : -1;
+        } else {
+            this.continuePeriod = null;
+            this.continueWhole = -1;
+        }
         if (plan.kind == Plan.Kind.CYCLES) {
             this.cycles = new Cycles(plan.period, plan.multiplier, plan.float64Log);
             this.pieceStarts = null;
@@ -284,18 +295,46 @@ public final class Schedule {
     /** afterHorizon: Continue: one cycle whose cosine keeps going past its end. */
     private SchedulePosition continued(long step, long k) {
         double lr;
-        double t0 = cycles.periodDouble();
-        if (canonicalShape && plan.period.isInteger() && plan.period.reduced().num().bitLength() < 61) {
-            long t = plan.period.reduced().num().longValue();
+        if (canonicalShape && continueWhole > 0) {
+            // whole period: exact reduction modulo the cosine's period 2T
+            long t = continueWhole;
             long rem = k % (2 * t);
             long r = rem <= t ? rem : 2 * t - rem;
-            lr = cycleLr(plan.peak, plan.min, plan.exponent, DD.of(r), DD.of(t - r));
+            lr = cycleLr(plan.peak, plan.min, plan.exponent, (double) r, (double) (t - r));
+        } else if (plan.kDecay == 1.0) {
+            // theta = waves * k / T in double-double, so its fractional part stays exact far past the horizon
+            DD theta = DD.of(k).mul(plan.waves).div(continuePeriod);
+            lr = rawLr(plan.peak, plan.min, plan.exponent, waveFactor(theta));
         } else {
-            double x = k / t0;
-            lr = shapeLr(plan.peak, plan.min, plan.exponent, x);
+            lr = shapeLr(plan.peak, plan.min, plan.exponent, k / continuePeriod.hi());
         }
-        long len = (long) Math.ceil(t0);
+        long len = (long) Math.ceil(continuePeriod.hi());
         return new SchedulePosition(step, 0, k, len, plan.peak, lr, Phase.ANNEALING);
+    }
+
+    /** cos^2(pi * theta) for theta given in double-double: reduced and folded before rounding to double. */
+    private static double waveFactor(DD theta) {
+        DD v = theta.sub(DD.of(Math.floor(theta.hi())));
+        if (v.signum() < 0) {
+            v = v.add(DD.ONE);
+        }
+        if (v.hi() >= 1.0) {
+            v = v.sub(DD.ONE);
+        }
+        DD half = DD.of(0.5);
+        if (v.sub(half).signum() > 0) {
+            v = DD.ONE.sub(v);
+        }
+        DD d = half.sub(v);
+        if (d.signum() == 0) {
+            return 0.0;
+        }
+        if (v.hi() > 0.25) {
+            double sn = StrictMath.sin(Math.PI * d.value());
+            return sn * sn;
+        }
+        double c = StrictMath.cos(Math.PI * v.value());
+        return c * c;
     }
 
     private SchedulePosition evaluateList(long step, PlateauState.Restart restart) {

@@ -284,4 +284,24 @@ class ScheduleEdgesTest {
         assertThat(huge.cycleStart(3)).isEqualTo(500_000_000_000L);
         assertThat(huge.endStep()).isEqualTo(1_000_000_000_000L);
     }
+
+    @Test
+    void continuedCosinesStayExactFarPastTheirHorizon() {
+        // horizon 10.5, Continue: lr = cos^2(pi/2 * k / 10.5) = cos^2(pi * (k mod 21) / 21)
+        Schedule frac = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.Cosine).horizonSteps(10.5)
+                .afterHorizon(ScheduleConfig.AfterHorizon.Continue).build());
+        // transformers-style num_cycles 1.5 over 100 steps, Continue: cos^2(pi * 1.5 k / 100) = cos^2(pi (3k mod 200) / 200)
+        Schedule waves = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.Cosine).horizonSteps(100)
+                .cosineWaves(1.5).afterHorizon(ScheduleConfig.AfterHorizon.Continue).build());
+        for (long k = 1_000_000_000_000L; k < 1_000_000_000_000L + 420; k++) {
+            double c = Math.cos(Math.PI * (k % 21) / 21.0);
+            assertThat(frac.lr(k)).as("step %d", k).isCloseTo(c * c, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            double c2 = Math.cos(Math.PI * ((3 * k) % 200) / 200.0);
+            if (Math.abs(c2) > 1e-3) {
+                assertThat(waves.lr(k)).as("step %d", k).isCloseTo(c2 * c2, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            } else {
+                assertThat(waves.lr(k)).isCloseTo(c2 * c2, org.assertj.core.data.Offset.offset(1e-17));
+            }
+        }
+    }
 }
