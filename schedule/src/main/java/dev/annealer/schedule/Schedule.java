@@ -27,6 +27,12 @@ import dev.annealer.schedule.SchedulePosition.Phase;
 public final class Schedule {
 
     private static final double HALF_PI = Math.PI / 2;
+    /**
+     * For non-default shapes (cosineWaves != 0.5, kDecay != 1), a cosine factor below 2^-55 is returned as 0: that is
+     * exactly where the peers' {@code (1 + cos x) / 2} rounds to 0 ({@code cos x} rounds to -1 within 1e-8 rad of the
+     * trough), and where the phase itself is only known to its rounding (cosineWaves 0.3 is not exactly 3/10).
+     */
+    private static final double PEER_ZERO = 0x1p-55;
 
     private final ScheduleConfig config;
     private final Plan plan;
@@ -331,7 +337,7 @@ public final class Schedule {
         }
         if (v.hi() > 0.25) {
             double sn = StrictMath.sin(Math.PI * d.value());
-            return sn * sn;
+            return sn * sn < PEER_ZERO ? 0.0 : sn * sn;
         }
         double c = StrictMath.cos(Math.PI * v.value());
         return c * c;
@@ -444,7 +450,10 @@ public final class Schedule {
         return rawLr(peak, min, p, waveFactor(plan.waves * xe));
     }
 
-    /** cos^2(pi * theta), reduced so that exact half-integers give exactly 0 and integers exactly 1. */
+    /**
+     * cos^2(pi * theta), reduced so that exact half-integers give exactly 0 and integers exactly 1, and a factor
+     * below {@link #PEER_ZERO} is 0 (so the LR there is exactly the floor, as the peers give).
+     */
     private static double waveFactor(double theta) {
         double v = theta - Math.floor(theta);
         if (v > 0.5) {
@@ -455,7 +464,7 @@ public final class Schedule {
         }
         if (v > 0.25) {
             double s = StrictMath.sin(Math.PI * (0.5 - v));
-            return s * s;
+            return s * s < PEER_ZERO ? 0.0 : s * s;
         }
         double c = StrictMath.cos(Math.PI * v);
         return c * c;

@@ -74,4 +74,14 @@ class PeerImporterTest {
         assertThat(reject("torch:CosineAnnealingLR", Map.of("lr", 1.0, "T_max", 3, "last_epoch", 5), null))
                 .hasMessageStartingWith("args.last_epoch must be -1 (a fresh scheduler) (got 5)");
     }
+
+    @Test
+    void troughsOfNonDefaultCosinesAreExactlyZeroLikeThePeers() {
+        // transformers, num_cycles 0.3, 72 steps after the warmup: step 122 has 0.3 * 2 * 120/72 = 1, so
+        // 0.5 * (1 + cos(pi * 1.0)) = 0.0 exactly in transformers; 0.3 is not exactly 3/10, the trough must still be 0
+        Schedule s = Schedule.of(PeerImporter.fromPeer("transformers:get_cosine_schedule_with_warmup",
+                Map.of("lr", 0.1, "num_warmup_steps", 2, "num_training_steps", 74, "num_cycles", 0.3), null));
+        assertThat(s.lr(122)).isZero();
+        assertThat(s.lr(121)).isPositive();
+    }
 }
