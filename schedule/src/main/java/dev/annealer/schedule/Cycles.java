@@ -503,6 +503,11 @@ final class Cycles {
 
     /** First whole step of cycle j (absolute from the cycle origin), exactly: ceil(S_j). */
     long firstStep(long j) {
+        double estimate = m == 1.0 ? t0d * j : t0d * (Math.pow(m, j) - 1) / (m - 1);
+        if (!(estimate < 0x1p62)) {
+            // beyond any reachable step; skip the exact (and for large j, huge) rational power
+            return Long.MAX_VALUE;
+        }
         BigInteger c = exactStart(0, j).ceil();
         return c.bitLength() < 63 ? c.longValue() : Long.MAX_VALUE;
     }

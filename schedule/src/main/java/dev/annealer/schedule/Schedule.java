@@ -293,6 +293,10 @@ public final class Schedule {
 
     private long holdSince(long k, long c0) {
         long rel = plan.maxCycles - c0;
+        if (c0 == 0) {
+            long first = cycles.firstStep(rel);
+            return first == Long.MAX_VALUE ? 0 : Math.max(0, k - first);
+        }
         Rational s = cycles.exactStart(c0, rel);
         long first = s.ceil().longValue();
         return Math.max(0, k - first);

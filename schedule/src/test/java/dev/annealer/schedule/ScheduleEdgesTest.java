@@ -304,4 +304,11 @@ class ScheduleEdgesTest {
             }
         }
     }
+
+    @Test
+    void unreachableCyclesAnswerAtOnce() {
+        Schedule s = Schedule.of(sgdr(0.1, 100, 1.1).build());
+        assertThat(s.cycleStart(1_000_000)).isEqualTo(Long.MAX_VALUE);
+        assertThat(s.cycleStart(300)).isPositive().isLessThan(Long.MAX_VALUE);
+    }
 }
