@@ -121,8 +121,9 @@ public final class Schedule {
     }
 
     /**
-     * The first step of cycle {@code cycle} without early restarts, or -1 when the schedule has no such cycle.
-     * Exact (rational arithmetic); meant for tables and plots, not the per-step hot path.
+     * The first step of cycle {@code cycle} without early restarts, or -1 when the schedule has no such cycle, or
+     * {@code Long.MAX_VALUE} when it would start beyond 2^62. Exact (rational arithmetic); meant for tables and plots,
+     * not the per-step hot path.
      */
     public long cycleStart(long cycle) {
         if (cycle < 0) {
