@@ -42,6 +42,8 @@ import java.util.stream.Collectors;
 public final class FineTuneJobs {
 
     private static final ObjectMapper MAPPER = newMapper();
+    private static final java.util.regex.Pattern QUANTITY =
+            java.util.regex.Pattern.compile(dev.annealer.api.v1alpha1.Sources.QUANTITY_PATTERN);
 
     private FineTuneJobs() {
     }
@@ -270,6 +272,11 @@ public final class FineTuneJobs {
             String p = path + "." + f.getName();
             if (v == null && f.isAnnotationPresent(Required.class)) {
                 throw new ManifestException(source, p, null, source + ": " + p + " is required (missing)");
+            }
+            if (v instanceof io.fabric8.kubernetes.api.model.Quantity q
+                    && !QUANTITY.matcher(q.toString()).matches()) {
+                throw new ManifestException(source, p, q.toString(), source + ": " + p
+                        + " must be a Kubernetes quantity such as 8, 500m or 32Gi (got " + q + ")");
             }
             if (v instanceof List<?> list) {
                 for (int i = 0; i < list.size(); i++) {

@@ -193,6 +193,16 @@ class FineTuneJobsTest {
     }
 
     @Test
+    void quantitiesUseTheKubernetesSyntax() {
+        String bad = resource("sketch.yaml").replace("memory: 32Gi", "memory: 32GB");
+        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
+                .isInstanceOfSatisfying(ManifestException.class, e -> assertThat(e.field()).isEqualTo("spec.resources.memory"))
+                .hasMessage("job.yaml: spec.resources.memory must be a Kubernetes quantity such as 8, 500m or 32Gi (got 32GB)");
+        FineTuneJobs.parse(resource("sketch.yaml").replace("memory: 32Gi", "memory: 1.5e9"), "job.yaml");
+        FineTuneJobs.parse(resource("sketch.yaml").replace("cpu: \"8\"", "cpu: 500m"), "job.yaml");
+    }
+
+    @Test
     void listElementsAreAddressedByIndex() {
         String bad = resource("sketch.yaml").replace("betas: [0.9, 0.999]", "betas: [0.9, high]");
         assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
