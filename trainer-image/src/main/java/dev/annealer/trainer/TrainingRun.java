@@ -203,6 +203,7 @@ public final class TrainingRun {
     long startNanos = System.nanoTime();
     long lastCheckpointNanos = startNanos;
     double lastLoss = Double.NaN;
+    long lastEvalStep = -1;
     ProgressServer server = startServer(attempt);
     ProgressBar bar = o.progressBar() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.err()))
@@ -232,6 +233,7 @@ public final class TrainingRun {
         boolean snapshot = ck.keepCycleSnapshots() && cycleEnd;
         if (evalNow || (snapshot && valBatches != null)) {
           validationLoss = runner.evaluate(valBatches);
+          lastEvalStep = step;
           schedule.observeValidation(step, validationLoss);
           log("event=eval step=" + step + " validationLoss=" + validationLoss);
         }
@@ -267,7 +269,7 @@ public final class TrainingRun {
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
         return EXIT_PREEMPTED;
       }
-      if (valBatches != null && (cfg.training().evalEverySteps() == null || step % cfg.training().evalEverySteps() != 0)) {
+      if (valBatches != null && lastEvalStep != step) {
         // evaluation at the end of training is part of the contract even without evalEverySteps
         validationLoss = runner.evaluate(valBatches);
         log("event=eval step=" + step + " validationLoss=" + validationLoss);

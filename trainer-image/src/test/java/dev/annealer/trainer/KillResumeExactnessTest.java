@@ -44,7 +44,7 @@ class KillResumeExactnessTest {
           data:
             train: %s
             validation: %s
-            features: [x0, x1, x2, x3, x4, x5, x6, x7]
+            features: [f0, f1, f2, f3, f4, f5, f6, f7]
             label: y
           training: {maxSteps: %d, batchSize: 32, gradientAccumulation: 2, evalEverySteps: 100, seed: 11}
           optimizer: {type: AdamW, learningRate: 0.005, weightDecay: 0.01, gradientClipNorm: 1.0}

@@ -87,7 +87,7 @@ class TrainingRunTest {
   void malformedRowFailsWithBadRecordNamingFileLineAndField() throws Exception {
     Files.writeString(dir.resolve("train.csv"), Files.readString(dir.resolve("train.csv")) + "1,2,3,x,5,6,7,8,9\n");
     assertThat(run(job("", COSINE, "0.01", 30))).isEqualTo(2);
-    assertThat(Files.readString(term)).startsWith("failed: reason=BadRecord ").contains("train.csv:202: field 'x3' value 'x'");
+    assertThat(Files.readString(term)).startsWith("failed: reason=BadRecord ").contains("train.csv:202: field 'f3' value 'x'");
   }
 
   @Test
