@@ -79,6 +79,11 @@ public final class ModelFactory {
         }
       }
       case "djl" -> {
+        if (spec.architecture() == null) {
+          throw TrainerFailure.invalid("spec.model.architecture", "nothing", "must name the builtin architecture the DJL "
+              + "parameters belong to (e.g. builtin:mlp?hidden=64,64); the FineTuneJob API has no such field yet, so use "
+              + "format: torchscript or builtin");
+        }
         Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
         Mlp mlp = parseBuiltin(spec.architecture(), "spec.model.architecture");
         try {

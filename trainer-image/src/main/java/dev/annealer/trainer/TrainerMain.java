@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code annealer-trainer} executable (the image's entrypoint). */
 @Command(name = "annealer-trainer", mixinStandardHelpOptions = true, version = "annealer-trainer 0.1.0",
     description = "Annealer's trainer: runs one FineTuneJob with exact, crash-safe resume.",
-    subcommands = TrainCommand.class)
+    subcommands = {TrainCommand.class, EngineInfoCommand.class})
 public final class TrainerMain implements Runnable {
 
   public static void main(String[] args) {
