@@ -135,4 +135,54 @@ class TrainingRunTest {
     assertThat(run(changed.replace("keepLast: 2}", "keepLast: 2, onScheduleChange: Continue}"))).isZero();
     assertThat(stdout).contains("schedule changed since step-000000000030").contains("done step=60");
   }
+
+  @Test
+  void lrRangeTestWritesCsvPlotAndSuggestion() throws Exception {
+    String yaml = job("", COSINE, "0.01", 60).replace("training: {maxSteps: 60,",
+        "training: {mode: lrRangeTest, lrRangeTest: {startLearningRate: 1.0e-5, endLearningRate: 1.0}, maxSteps: 60,");
+    assertThat(run(yaml)).isZero();
+    assertThat(stdout).containsPattern("suggested learningRate=[0-9.e-]+");
+    assertThat(Files.readString(term)).startsWith("succeeded: step=").contains("checkpoint=none")
+        .containsPattern("suggestedLearningRate=[0-9.E-]+");
+    List<String> csv = Files.readAllLines(dir.resolve("ck/lr-range-test.csv"));
+    assertThat(csv.get(0)).isEqualTo("step,learningRate,loss,smoothedLoss");
+    assertThat(Double.parseDouble(csv.get(1).split(",")[1])).isEqualTo(1.0e-5);
+    assertThat(dir.resolve("ck/lr-range-test.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void torchScriptSourceWithFrozenLayerAndHeadMultiplier() throws Exception {
+    Path pt = dir.resolve("m.pt");
+    try (var in = getClass().getResourceAsStream("/reference-mlp-traced.pt")) {
+      Files.copy(in, pt);
+    }
+    // the reference module takes 4 inputs
+    String yaml = job("", COSINE, "0.01", 20)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"" + pt + "\", format: torchscript, trainable: ['2\\..*'], "
+                + "learningRateMultipliers: {'2\\..*': 10.0}}")
+        .replace("label: y}", "label: y, features: [f0, f1, f2, f3]}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    var c = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+    // frozen first layer: unchanged from the saved module; head trained
+    assertThat(c.params().get("0.weight")).containsExactly(ReferenceFixture.initialParams().get("0.weight"));
+    assertThat(c.params().get("2.weight")).isNotEqualTo(ReferenceFixture.initialParams().get("2.weight"));
+    assertThat(c.optimizerBuffers()).containsOnlyKeys("2.weight/exp_avg", "2.weight/exp_avg_sq", "2.bias/exp_avg",
+        "2.bias/exp_avg_sq");
+  }
+
+  @Test
+  void classificationTrainsWithCrossEntropy() throws Exception {
+    StringBuilder sb = new StringBuilder("a,b,label\n");
+    for (int i = 0; i < 120; i++) {
+      double a = Math.sin(i * 0.7);
+      double b = Math.cos(i * 1.3);
+      sb.append(a).append(',').append(b).append(',').append(a + b > 0.5 ? 2 : a > b ? 1 : 0).append('\n');
+    }
+    Files.writeString(dir.resolve("train.csv"), sb);
+    Files.writeString(dir.resolve("val.csv"), sb);
+    String yaml = job("", COSINE, "0.05", 40).replace("label: y}", "label: label, task: classification}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    assertThat(stdout).contains("event=eval step=40 validationLoss=");
+  }
 }
