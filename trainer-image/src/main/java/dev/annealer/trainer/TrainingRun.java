@@ -342,11 +342,12 @@ public final class TrainingRun {
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
-    String name = store.write(step, m, params, state.buffers());
+    CheckpointStore.Written written = store.write(step, m, params, state.buffers());
+    String name = written.name();
     double seconds = (System.nanoTime() - t0) / 1e9;
     metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
     metrics.checkpoints.increment();
-    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + ParamsDigest.sha256(params), name);
+    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + written.paramsSha256(), name);
     List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
     log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
         + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")

@@ -35,7 +35,7 @@ class CheckpointStoreTest {
     if (snapshot) {
       m.put("cycleSnapshot", true);
     }
-    return store().write(step, m, params(step), Map.of("0.weight/exp_avg", new float[] {1, 2, 3}));
+    return store().write(step, m, params(step), Map.of("0.weight/exp_avg", new float[] {1, 2, 3})).name();
   }
 
   @Test
