@@ -23,8 +23,9 @@ public class TrainCommand implements Callable<Integer> {
       description = "FineTuneJob manifest (the whole resource or a local file)")
   Path jobFile;
 
-  @Option(names = "--checkpoint-dir", required = true, paramLabel = "DIR",
-      description = "Where checkpoints, progress.json and lrRangeTest output go; resumes from it")
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+      description = "Where checkpoints, progress.json and lrRangeTest output go; resumes from it "
+          + "(default: annealer-checkpoints/<metadata.name> in the working directory)")
   Path checkpointDir;
 
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",

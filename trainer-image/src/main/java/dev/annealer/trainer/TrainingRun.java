@@ -59,7 +59,7 @@ public final class TrainingRun {
   public record Options(Path jobFile, Path checkpointDir, String device, int logEvery, Integer progressPort,
       Map<String, String> env, PrintStream out, PrintStream err, boolean progressBar) {}
 
-  private final Options o;
+  private Options o;
   private final Preemption preemption;
   private final TerminationLog termination;
   private final TrainerMetrics metrics = new TrainerMetrics();
@@ -94,6 +94,11 @@ public final class TrainingRun {
 
   private int train() throws IOException {
     JobConfig cfg = JobConfigReader.read(o.jobFile());
+    if (o.checkpointDir() == null) {
+      // local convenience: a stable per-job directory, so running the same command again resumes
+      o = new Options(o.jobFile(), Path.of("annealer-checkpoints", cfg.job().name()).toAbsolutePath(), o.device(),
+          o.logEvery(), o.progressPort(), o.env(), o.out(), o.err(), o.progressBar());
+    }
     int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
     log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
         + quote(o.checkpointDir().toString()));
