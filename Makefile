@@ -2,12 +2,17 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean
+.PHONY: build test demo preview clean k8s-binaries
 
 build:
 	$(MVN) -q -DskipTests install
 
-test:
+# Real control-plane binaries (etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl) are built
+# from the Go module proxy into ~/.cache/annealer/k8s (seconds when warm); the API-server tests need them.
+k8s-binaries:
+	bash hack/k8s-binaries.sh >/dev/null
+
+test: k8s-binaries
 	$(MVN) verify
 
 # For now the main job is a schedule preview of the quickstart (replaced by the full control-plane demo).

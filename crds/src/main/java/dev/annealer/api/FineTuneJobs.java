@@ -97,6 +97,7 @@ public final class FineTuneJobs {
             throw new ManifestException(source, null, tree.toString(), source
                     + ": a manifest must be a mapping with apiVersion, kind, metadata and spec (got " + shortText(tree) + ")");
         }
+        checkYaml11Booleans(text, source);
         checkHeader(tree, "apiVersion", FineTuneJob.API_VERSION, source);
         checkHeader(tree, "kind", FineTuneJob.KIND, source);
         FineTuneJob job;
@@ -121,6 +122,45 @@ public final class FineTuneJobs {
             return MAPPER.writeValueAsString(jobOrPart);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + jobOrPart.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Plain scalars that YAML 1.1 (kubectl, the API server's YAML decoder) reads as booleans. */
+    private static final java.util.Set<String> YAML11_BOOLEANS = java.util.Set.of("y", "Y", "yes", "Yes", "YES", "n", "N",
+            "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF");
+
+    /**
+     * Rejects unquoted {@code y}, {@code no}, {@code on}, ... : this parser reads them as strings, but kubectl reads
+     * them as booleans, so a manifest that trains locally would be rejected (or mean something else) in the cluster.
+     */
+    private static void checkYaml11Booleans(String text, String source) {
+        org.yaml.snakeyaml.nodes.Node root;
+        try {
+            root = new org.yaml.snakeyaml.Yaml().compose(new java.io.StringReader(text));
+        } catch (RuntimeException e) {
+            return; // syntax errors are reported by the main parser with a line number
+        }
+        checkYaml11Booleans(root, "", source);
+    }
+
+    private static void checkYaml11Booleans(org.yaml.snakeyaml.nodes.Node node, String path, String source) {
+        if (node instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+            for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
+                String key = t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k ? k.getValue() : "?";
+                String p = path.isEmpty() ? key : path + "." + key;
+                checkYaml11Booleans(t.getKeyNode(), p, source);
+                checkYaml11Booleans(t.getValueNode(), p, source);
+            }
+        } else if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sq) {
+            for (int i = 0; i < sq.getValue().size(); i++) {
+                checkYaml11Booleans(sq.getValue().get(i), path + "[" + i + "]", source);
+            }
+        } else if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode sc
+                && sc.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
+                && YAML11_BOOLEANS.contains(sc.getValue())) {
+            throw new ManifestException(source, path, sc.getValue(), source + ": " + path + ": write \"" + sc.getValue()
+                    + "\" in quotes (got an unquoted " + sc.getValue() + " at line " + (sc.getStartMark().getLine() + 1)
+                    + "): kubectl and the API server read it as a boolean (YAML 1.1); use true/false for booleans");
         }
     }
 

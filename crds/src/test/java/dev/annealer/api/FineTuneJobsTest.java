@@ -178,6 +178,21 @@ class FineTuneJobsTest {
     }
 
     @Test
+    void unquotedYaml11BooleansAreRejectedBecauseKubectlReadsThemAsBooleans() {
+        String bad = resource("sketch.yaml").replace("    label: \"y\"\n", "    label: n\n");
+        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
+                .isInstanceOfSatisfying(ManifestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("spec.data.label");
+                    assertThat(e.value()).isEqualTo("n");
+                })
+                .hasMessageStartingWith("job.yaml: spec.data.label: write \"n\" in quotes (got an unquoted n at line ");
+        String list = resource("sketch.yaml").replace("features: [f0, f1, f2, f3]", "features: [f0, on]");
+        assertThatThrownBy(() -> FineTuneJobs.parse(list, "job.yaml")).hasMessageContaining("spec.data.features[1]");
+        // quoted, and true/false, are fine
+        FineTuneJobs.parse(resource("sketch.yaml").replace("    label: \"y\"\n", "    label: 'n'\n"), "job.yaml");
+    }
+
+    @Test
     void listElementsAreAddressedByIndex() {
         String bad = resource("sketch.yaml").replace("betas: [0.9, 0.999]", "betas: [0.9, high]");
         assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))

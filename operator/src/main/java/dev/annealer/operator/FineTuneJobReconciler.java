@@ -1,0 +1,145 @@
+package dev.annealer.operator;
+
+import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.api.v1alpha1.FineTuneJobStatus;
+import dev.annealer.operator.act.Actuator;
+import dev.annealer.operator.act.DesiredResources;
+import dev.annealer.operator.act.EventRecorder;
+import dev.annealer.operator.act.TrainerSettings;
+import dev.annealer.operator.decide.Action;
+import dev.annealer.operator.decide.Decider;
+import dev.annealer.operator.decide.Decision;
+import dev.annealer.operator.decide.PodEnding;
+import dev.annealer.operator.decide.PodEndingClassifier;
+import dev.annealer.operator.metrics.OperatorMetrics;
+import dev.annealer.operator.observe.Observation;
+import dev.annealer.operator.observe.Observer;
+import dev.annealer.operator.progress.ProgressClient;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Reconciles a FineTuneJob in three steps: {@link Observer observe} (caches + progress channel, reads only),
+ * {@link Decider#decide decide} (pure), act ({@link Actuator} for the actions, then exactly one status write when
+ * the status changed, then the events). Owned resources are watched through label-filtered informers mapped back
+ * by their controller owner reference, so a pod ending triggers a reconcile at once; a live attempt is also
+ * rescheduled every {@code annealer.progress.poll-interval} to poll its trainer.
+ */
+@ControllerConfiguration(name = FineTuneJobReconciler.NAME)
+@RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
+        RBACVerbs.PATCH, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "", resources = {"configmaps", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
+        RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH})
+@RBACRule(apiGroups = "", resources = "secrets", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
+        RBACVerbs.PATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
+        RBACVerbs.UPDATE})
+public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
+
+    public static final String NAME = "finetunejob";
+    static final String OWNED_SELECTOR = DesiredResources.LABEL_MANAGED_BY + "=" + DesiredResources.MANAGED_BY;
+
+    private final OperatorConfig config;
+    private final OperatorMetrics metrics;
+    private final Observer observer;
+    private final Actuator actuator;
+    private final Decider.Settings settings;
+    private final Clock clock;
+
+    public FineTuneJobReconciler(OperatorConfig config, OperatorMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.clock = Clock.systemUTC();
+        this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
+        this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().progressPort(),
+                config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds()),
+                config.serverSideApply());
+        this.settings = new Decider.Settings(new PodEndingClassifier.Settings(config.imagePullGrace(),
+                config.configErrorGrace()), config.progress().pollInterval());
+    }
+
+    @Override
+    public List<EventSource<?, FineTuneJob>> prepareEventSources(EventSourceContext<FineTuneJob> context) {
+        return List.of(owned(Pod.class, context), owned(ConfigMap.class, context),
+                owned(PersistentVolumeClaim.class, context), owned(Secret.class, context));
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,
+            EventSourceContext<FineTuneJob> context) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, FineTuneJob.class)
+                .withName(type.getSimpleName().toLowerCase())
+                .withLabelSelector(OWNED_SELECTOR)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneJob.class))
+                .build(), context);
+    }
+
+    @Override
+    public UpdateControl<FineTuneJob> reconcile(FineTuneJob job, Context<FineTuneJob> context) {
+        Instant now = clock.instant();
+        Observation obs = observer.observe(job, context);
+        Decision decision = Decider.decide(job, obs, now, settings);
+
+        actuator.apply(job, decision.actions(), context);
+        boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
+        if (!deleted && !decision.status().equals(job.getStatus())) {
+            writeStatus(job, decision.status(), context);
+        }
+        EventRecorder events = new EventRecorder(context.getClient());
+        decision.events().forEach(e -> events.record(job, e, now));
+        recordMetrics(job, decision, deleted);
+
+        UpdateControl<FineTuneJob> control = UpdateControl.noUpdate();
+        decision.requeueAfter().ifPresent(control::rescheduleAfter);
+        return control;
+    }
+
+    /** The one status write: server-side apply of the status alone in production, a status update in tests. */
+    private void writeStatus(FineTuneJob job, FineTuneJobStatus status, Context<FineTuneJob> context) {
+        FineTuneJob patch = new FineTuneJob();
+        patch.getMetadata().setName(job.getMetadata().getName());
+        patch.getMetadata().setNamespace(job.getMetadata().getNamespace());
+        patch.setStatus(status);
+        if (config.serverSideApply()) {
+            context.resourceOperations().serverSideApplyPrimaryStatus(patch);
+        } else {
+            patch.getMetadata().setResourceVersion(job.getMetadata().getResourceVersion());
+            patch.getMetadata().setUid(job.getMetadata().getUid());
+            patch.setSpec(job.getSpec());
+            context.resourceOperations().updatePrimaryStatus(patch);
+        }
+    }
+
+    private void recordMetrics(FineTuneJob job, Decision d, boolean deleted) {
+        String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+        metrics.phase(key, deleted ? null : d.status().getPhase());
+        d.accountedEnding().ifPresent(e -> {
+            if (e.kind() == PodEnding.Kind.PREEMPTION) {
+                metrics.preempted(e.cause());
+            } else if (e.kind() == PodEnding.Kind.FAILURE) {
+                metrics.failed(e.cause());
+            }
+        });
+        d.actions().stream().filter(a -> a instanceof Action.CreatePod).map(a -> (Action.CreatePod) a)
+                .forEach(c -> c.resumeLatency().ifPresent(metrics::resumed));
+    }
+}

@@ -1,0 +1,56 @@
+package dev.annealer.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** {@code annealer.*} settings of the operator (application.properties, env vars, Helm values). */
+@ConfigMapping(prefix = "annealer")
+public interface OperatorConfig {
+
+    /** Trainer pod settings. */
+    Trainer trainer();
+
+    /** Progress channel settings. */
+    Progress progress();
+
+    /** How long a pod may wait on its image (ErrImagePull/ImagePullBackOff) before the attempt counts as failed. */
+    @WithDefault("5m")
+    Duration imagePullGrace();
+
+    /** How long a pod may sit in CreateContainerConfigError before the attempt counts as failed. */
+    @WithDefault("2m")
+    Duration configErrorGrace();
+
+    /** Server-side apply for owned resources and status (production). Tests against the mock server turn it off. */
+    @WithDefault("true")
+    boolean serverSideApply();
+
+    interface Trainer {
+        @WithDefault("ghcr.io/annealer/annealer-trainer:0.1.0")
+        String image();
+
+        @WithDefault("8080")
+        int progressPort();
+
+        @WithDefault("1000")
+        long runAsUser();
+
+        @WithDefault("1000")
+        long fsGroup();
+
+        @WithDefault("120")
+        long defaultGraceSeconds();
+    }
+
+    interface Progress {
+        /** How often a running trainer is polled (at most 5 s so status lags a report by < 10 s). */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        @WithDefault("2s")
+        Duration timeout();
+    }
+
+}

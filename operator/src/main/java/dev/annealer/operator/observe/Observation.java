@@ -1,0 +1,43 @@
+package dev.annealer.operator.observe;
+
+import dev.annealer.operator.progress.ProgressReport;
+
+import java.util.Optional;
+
+/**
+ * Everything {@code decide()} may know about the world besides the job itself. Built by {@link Observer},
+ * never written to.
+ *
+ * @param pod               the pod of the job's current attempt ({@code <job>-<status.attempt>}), empty when absent
+ *                          (confirmed against the API server, not only the informer cache)
+ * @param specConfigMapData the observed {@code job.yaml} of ConfigMap {@code <job>-spec}, empty when missing
+ * @param pvcExists         whether PVC {@code <job>-checkpoints} exists
+ * @param pvcOwnedByJob     whether that PVC still carries the job's owner reference
+ * @param secretExists      whether Secret {@code <job>-progress} exists
+ * @param progress          the latest verified progress report of the running trainer, if one was fetched
+ */
+public record Observation(
+        Optional<PodSnapshot> pod,
+        Optional<String> specConfigMapData,
+        boolean pvcExists,
+        boolean pvcOwnedByJob,
+        boolean secretExists,
+        Optional<ProgressReport> progress) {
+
+    /** Nothing exists yet. */
+    public static Observation empty() {
+        return new Observation(Optional.empty(), Optional.empty(), false, false, false, Optional.empty());
+    }
+
+    public Observation withPod(PodSnapshot p) {
+        return new Observation(Optional.ofNullable(p), specConfigMapData, pvcExists, pvcOwnedByJob, secretExists, progress);
+    }
+
+    public Observation withOwnedResources(String configMapData, boolean pvc, boolean pvcOwned, boolean secret) {
+        return new Observation(pod, Optional.ofNullable(configMapData), pvc, pvcOwned, secret, progress);
+    }
+
+    public Observation withProgress(ProgressReport r) {
+        return new Observation(pod, specConfigMapData, pvcExists, pvcOwnedByJob, secretExists, Optional.ofNullable(r));
+    }
+}

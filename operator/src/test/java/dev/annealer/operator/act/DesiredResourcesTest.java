@@ -1,0 +1,161 @@
+package dev.annealer.operator.act;
+
+import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.operator.Jobs;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** desired() of every owned resource. */
+class DesiredResourcesTest {
+
+    private final FineTuneJob job = Jobs.sgdr();
+
+    @Test
+    void everyOwnedResourceHasAControllerOwnerReference() {
+        for (HasMetadata r : new HasMetadata[] {DesiredResources.specConfigMap(job), DesiredResources.checkpointPvc(job),
+                DesiredResources.progressSecret(job, "t"), DesiredResources.pod(job, 1, TrainerSettings.DEFAULT)}) {
+            assertThat(r.getMetadata().getNamespace()).isEqualTo("team-a");
+            assertThat(r.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+                assertThat(o.getController()).isTrue();
+                assertThat(o.getBlockOwnerDeletion()).isTrue();
+                assertThat(o.getKind()).isEqualTo("FineTuneJob");
+                assertThat(o.getApiVersion()).isEqualTo("annealer.dev/v1alpha1");
+                assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid());
+                assertThat(o.getName()).isEqualTo("ft");
+            });
+            assertThat(r.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "annealer-operator")
+                    .containsEntry("annealer.dev/job", "ft");
+        }
+    }
+
+    @Test
+    void configMapHoldsTheWholeJob() {
+        ConfigMap cm = DesiredResources.specConfigMap(job);
+        assertThat(cm.getMetadata().getName()).isEqualTo("ft-spec");
+        String yaml = cm.getData().get("job.yaml");
+        FineTuneJob back = Serialization.unmarshal(yaml, FineTuneJob.class);
+        assertThat(back.getApiVersion()).isEqualTo("annealer.dev/v1alpha1");
+        assertThat(back.getKind()).isEqualTo("FineTuneJob");
+        assertThat(back.getMetadata().getName()).isEqualTo("ft");
+        assertThat(back.getMetadata().getNamespace()).isEqualTo("team-a");
+        assertThat(back.getMetadata().getUid()).isEqualTo(job.getMetadata().getUid());
+        assertThat(back.getMetadata().getGeneration()).isEqualTo(1L);
+        assertThat(back.getSpec()).isEqualTo(job.getSpec());
+        assertThat(back.getStatus()).isNull();
+        assertThat(DesiredResources.jobYaml(job)).as("stable, so an unchanged job is not rewritten")
+                .isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
+    }
+
+    @Test
+    void pvcTakesSizeAndClassFromTheSpec() {
+        PersistentVolumeClaim pvc = DesiredResources.checkpointPvc(job);
+        assertThat(pvc.getMetadata().getName()).isEqualTo("ft-checkpoints");
+        assertThat(pvc.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("20Gi"));
+        assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast-ssd");
+        assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        job.getSpec().getCheckpoint().setStorage(null);
+        assertThat(DesiredResources.checkpointPvc(job).getSpec().getResources().getRequests())
+                .containsEntry("storage", new Quantity("1Gi"));
+    }
+
+    @Test
+    void secretHoldsTheToken() {
+        Secret s = DesiredResources.progressSecret(job, "abc");
+        assertThat(s.getMetadata().getName()).isEqualTo("ft-progress");
+        assertThat(s.getStringData()).containsExactly(Map.entry("token", "abc"));
+        assertThat(Actuator.newToken()).hasSizeGreaterThanOrEqualTo(43).isNotEqualTo(Actuator.newToken());
+    }
+
+    @Test
+    void podFollowsTheTrainerContract() {
+        Pod pod = DesiredResources.pod(job, 3, TrainerSettings.DEFAULT);
+        assertThat(pod.getMetadata().getName()).isEqualTo("ft-3");
+        assertThat(pod.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-team-a")
+                .containsEntry("annealer.dev/attempt", "3").containsEntry("app", "support-encoder")
+                .doesNotContainKey("team");
+        var spec = pod.getSpec();
+        assertThat(spec.getRestartPolicy()).isEqualTo("Never");
+        assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+        assertThat(spec.getTerminationGracePeriodSeconds()).isEqualTo(90L);
+        assertThat(spec.getPriorityClassName()).isEqualTo("batch-low");
+        assertThat(spec.getNodeSelector()).containsEntry("nvidia.com/gpu.product", "H100");
+        assertThat(spec.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
+        assertThat(spec.getAffinity().getNodeAffinity()).isNotNull();
+        assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(spec.getSecurityContext().getFsGroup()).isEqualTo(1000L);
+
+        Container c = spec.getContainers().get(0);
+        assertThat(spec.getContainers()).hasSize(1);
+        assertThat(c.getName()).isEqualTo("trainer");
+        assertThat(c.getImage()).isEqualTo("ghcr.io/example/annealer-trainer:0.1.0");
+        assertThat(c.getCommand()).as("the image's entrypoint annealer-trainer").isNullOrEmpty();
+        assertThat(c.getArgs()).containsExactly("train", "-f", "/etc/annealer/job/job.yaml", "--checkpoint-dir",
+                "/var/lib/annealer/checkpoints", "--device", "gpu");
+        assertThat(c.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"))
+                .containsEntry("memory", new Quantity("32Gi"));
+        assertThat(c.getResources().getRequests()).containsEntry("cpu", new Quantity("8"))
+                .containsEntry("memory", new Quantity("32Gi"));
+        var sc = c.getSecurityContext();
+        assertThat(sc.getRunAsNonRoot()).isTrue();
+        assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(c.getTerminationMessagePath()).isEqualTo("/dev/termination-log");
+        assertThat(c.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
+
+        Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+        assertThat(env.get("ANNEALER_JOB_NAME").getValue()).isEqualTo("ft");
+        assertThat(env.get("ANNEALER_JOB_NAMESPACE").getValue()).isEqualTo("team-a");
+        assertThat(env.get("ANNEALER_ATTEMPT").getValue()).isEqualTo("3");
+        assertThat(env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+        assertThat(env.get("ANNEALER_PROGRESS_PORT").getValue()).isEqualTo("8080");
+        assertThat(env.get("ANNEALER_PROGRESS_TOKEN").getValueFrom().getSecretKeyRef().getName()).isEqualTo("ft-progress");
+        assertThat(env.get("ANNEALER_PROGRESS_TOKEN").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+        assertThat(env.get("ANNEALER_GRACE_SECONDS").getValue()).isEqualTo("90");
+        assertThat(env.get("ANNEALER_TERMINATION_LOG").getValue()).isEqualTo("/dev/termination-log");
+        assertThat(env.get("TMPDIR").getValue()).isEqualTo("/tmp");
+        assertThat(env).containsKey("DJL_CACHE_DIR");
+
+        Map<String, VolumeMount> mounts = c.getVolumeMounts().stream().collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
+        Map<String, Volume> volumes = spec.getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
+        assertThat(volumes.get(mounts.get("/etc/annealer/job").getName()).getConfigMap().getName()).isEqualTo("ft-spec");
+        assertThat(volumes.get(mounts.get("/var/lib/annealer/checkpoints").getName()).getPersistentVolumeClaim().getClaimName())
+                .isEqualTo("ft-checkpoints");
+        assertThat(volumes.get(mounts.get("/tmp").getName()).getEmptyDir()).isNotNull();
+        assertThat(mounts.get("/mnt/pvc/models").getReadOnly()).isTrue();
+        assertThat(volumes.get(mounts.get("/mnt/pvc/models").getName()).getPersistentVolumeClaim().getReadOnly()).isTrue();
+        assertThat(mounts).containsKey("/mnt/pvc/datasets");
+        assertThat(c.getVolumeMounts()).hasSize(5);
+    }
+
+    @Test
+    void cpuJobsGetNoGpuAndTheDefaults() {
+        job.getSpec().getResources().setGpus(0);
+        job.getSpec().getTemplate().setImage(null);
+        job.getSpec().getTemplate().setTerminationGracePeriodSeconds(null);
+        Pod pod = DesiredResources.pod(job, 1, TrainerSettings.DEFAULT);
+        Container c = pod.getSpec().getContainers().get(0);
+        assertThat(c.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+        assertThat(c.getArgs()).endsWith("--device", "cpu");
+        assertThat(c.getImage()).isEqualTo(TrainerSettings.DEFAULT.defaultImage());
+        assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
+    }
+
+}

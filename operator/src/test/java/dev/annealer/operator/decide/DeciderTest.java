@@ -1,0 +1,417 @@
+package dev.annealer.operator.decide;
+
+import dev.annealer.api.v1alpha1.ConditionTypes;
+import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.api.v1alpha1.FineTuneJobCondition;
+import dev.annealer.api.v1alpha1.FineTuneJobStatus;
+import dev.annealer.api.v1alpha1.Phase;
+import dev.annealer.api.v1alpha1.Reasons;
+import dev.annealer.api.v1alpha1.ReclaimPolicy;
+import dev.annealer.operator.Jobs;
+import dev.annealer.operator.act.DesiredResources;
+import dev.annealer.operator.observe.Observation;
+import dev.annealer.operator.observe.PodSnapshot;
+import dev.annealer.operator.progress.ProgressReport;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.annealer.operator.decide.Pods.T0;
+import static dev.annealer.operator.decide.Pods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Table and sequence tests of {@code decide()}: the whole policy without a cluster. */
+class DeciderTest {
+
+    private static final String CKPT = "checkpointed after preemption: step=1200 checkpoint=step-000000001200";
+
+    /** A job plus the world around it; {@link #decide} feeds the new status back like the API server would. */
+    static final class World {
+        FineTuneJob job = Jobs.sgdr();
+        Observation obs = Observation.empty();
+        Instant now = T0;
+        Decision last;
+
+        Decision decide() {
+            last = Decider.decide(job, obs, now);
+            FineTuneJob next = Serialization.clone(job);
+            next.setStatus(Serialization.clone(job).getStatus() == null ? null : job.getStatus());
+            next.setStatus(last.status());
+            job = next;
+            // owned resources appear once created
+            boolean cm = last.actions().contains(new Action.ApplySpecConfigMap()) || obs.specConfigMapData().isPresent();
+            obs = obs.withOwnedResources(cm ? DesiredResources.jobYaml(job) : null,
+                    obs.pvcExists() || last.actions().contains(new Action.CreateCheckpointPvc()),
+                    obs.pvcOwnedByJob() || last.actions().contains(new Action.CreateCheckpointPvc()),
+                    obs.secretExists() || last.actions().contains(new Action.CreateProgressSecret()));
+            // a created pod exists from now on, pending (the Observer only ever looks at the current attempt's pod)
+            last.actions().stream().filter(a -> a instanceof Action.CreatePod).map(a -> ((Action.CreatePod) a).attempt())
+                    .forEach(n -> obs = obs.withPod(Pods.pod().named("ft-" + n, n).waiting("ContainerCreating").build()));
+            return last;
+        }
+
+        World pod(Pods p) {
+            obs = obs.withPod(p.build());
+            return this;
+        }
+
+        World noPod() {
+            obs = obs.withPod(null);
+            return this;
+        }
+
+        World at(Duration sinceT0) {
+            now = T0.plus(sinceT0);
+            return this;
+        }
+
+        /** A started job whose attempt 1 runs. */
+        static World running() {
+            World w = new World();
+            w.decide();
+            w.pod(Pods.pod()).decide();
+            return w;
+        }
+
+        FineTuneJobCondition condition(String type) {
+            return Conditions.find(job.getStatus().getConditions(), type).orElseThrow();
+        }
+    }
+
+    @Test
+    void aNewJobGetsItsResourcesAndTheFirstPod() {
+        World w = new World();
+        Decision d = w.decide();
+        assertThat(d.actions()).containsExactly(new Action.ApplySpecConfigMap(), new Action.CreateCheckpointPvc(),
+                new Action.CreateProgressSecret(), new Action.CreatePod(1, java.util.Optional.empty()));
+        FineTuneJobStatus s = d.status();
+        assertThat(s.getAttempt()).isEqualTo(1);
+        assertThat(s.getPhase()).isEqualTo(Phase.PENDING);
+        assertThat(s.getObservedGeneration()).isEqualTo(1L);
+        assertThat(s.getPreemptions()).isZero();
+        assertThat(s.getFailures()).isZero();
+        assertThat(s.getStartTime()).isEqualTo(T0.toString());
+        assertThat(s.getConditions()).extracting(FineTuneJobCondition::getType).containsExactlyElementsOf(ConditionTypes.ALL);
+        assertThat(s.getConditions()).allSatisfy(c -> {
+            assertThat(c.getReason()).isNotBlank();
+            assertThat(c.getLastTransitionTime()).isNotBlank();
+            assertThat(c.getObservedGeneration()).isEqualTo(1L);
+        });
+        assertThat(w.condition(ConditionTypes.ACCEPTED).getStatus()).isEqualTo("True");
+        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.POD_PENDING);
+        assertThat(d.events()).extracting(JobEvent::reason).containsExactly(Reasons.CREATED);
+    }
+
+    @Test
+    void reconcilingAnUnchangedJobChangesNothing() {
+        World w = World.running();
+        FineTuneJobStatus before = w.job.getStatus();
+        Decision again = w.decide();
+        assertThat(again.actions()).isEmpty();
+        assertThat(again.events()).isEmpty();
+        assertThat(again.status()).isEqualTo(before);
+        assertThat(again.requeueAfter()).contains(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aGatedPodIsPendingWithAKueueHint() {
+        World w = new World();
+        w.decide();
+        Decision d = w.pod(pod().unscheduled()).decide();
+        assertThat(d.actions()).isEmpty();
+        assertThat(d.status().getPhase()).isEqualTo(Phase.PENDING);
+        assertThat(w.condition(ConditionTypes.RUNNING).getMessage()).contains("Kueue");
+    }
+
+    @Test
+    void aRunningTrainersProgressGoesIntoStatus() {
+        World w = World.running();
+        assertThat(w.job.getStatus().getPhase()).isEqualTo(Phase.RUNNING);
+        assertThat(w.condition(ConditionTypes.RUNNING).getStatus()).isEqualTo("True");
+        w.obs = w.obs.withProgress(new ProgressReport(w.job.getMetadata().getUid(), 1, 4321L, 1.5, 1L, 1321L, 4000L, 2.1e-4,
+                0.25, 0.3, 100.0, 600.0, new ProgressReport.Checkpoint(4000L, "2026-11-28T10:05:00Z", "sha256:ab",
+                "step-000000004000"), "Running", "2026-11-28T10:05:01Z"));
+        FineTuneJobStatus s = w.decide().status();
+        assertThat(s.getStep()).isEqualTo(4321L);
+        assertThat(s.getEpoch()).isEqualTo(1.5);
+        assertThat(s.getSchedule().getCycle()).isEqualTo(1L);
+        assertThat(s.getSchedule().getCycleStep()).isEqualTo(1321L);
+        assertThat(s.getSchedule().getCycleLength()).isEqualTo(4000L);
+        assertThat(s.getSchedule().getLearningRate()).isEqualTo(2.1e-4);
+        assertThat(s.getLoss()).isEqualTo(0.25);
+        assertThat(s.getValidationLoss()).isEqualTo(0.3);
+        assertThat(s.getLastCheckpoint().getStep()).isEqualTo(4000L);
+        assertThat(s.getLastCheckpoint().getDigest()).isEqualTo("sha256:ab");
+        assertThat(s.getLastCheckpoint().getTime()).isEqualTo("2026-11-28T10:05:00Z");
+    }
+
+    @Test
+    void progressOfAnotherJobOrAttemptIsIgnored() {
+        World w = World.running();
+        FineTuneJobStatus before = w.job.getStatus();
+        w.obs = w.obs.withProgress(new ProgressReport("other-uid", 1, 99L, null, null, null, null, null, null, null, null,
+                null, null, "Running", null));
+        assertThat(w.decide().status()).isEqualTo(before);
+        w.obs = w.obs.withProgress(new ProgressReport(w.job.getMetadata().getUid(), 7, 99L, null, null, null, null, null,
+                null, null, null, null, null, "Running", null));
+        assertThat(w.decide().status()).isEqualTo(before);
+    }
+
+    static Stream<Arguments> preemptions() {
+        return Stream.of(
+                Arguments.of("PreemptionByScheduler", pod().disruption("PreemptionByScheduler").exited(75, "Error", CKPT)),
+                Arguments.of("EvictionByEvictionAPI", pod().disruption("EvictionByEvictionAPI").exited(75, "Error", CKPT)),
+                Arguments.of("DeletionByTaintManager", pod().disruption("DeletionByTaintManager").exited(137, "Error", null)),
+                Arguments.of("TerminationByKubelet", pod().disruption("TerminationByKubelet").exited(137, "Error", null)),
+                Arguments.of("deleted by someone else", pod().deleting(T0).exited(75, "Error", CKPT)),
+                Arguments.of("node lost", pod().reason("NodeLost", "unreachable").phase("Failed").noContainer()),
+                Arguments.of("exit 75", pod().exited(75, "Error", CKPT)),
+                Arguments.of("pod gone", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("preemptions")
+    void aPreemptionStartsTheNextAttemptAtOnceAndIsNotAFailure(String name, Pods ended) {
+        World w = World.running();
+        if (ended == null) {
+            w.noPod();
+        } else {
+            w.pod(ended);
+        }
+        Decision d = w.at(Duration.ofMinutes(2)).decide();
+        assertThat(d.status().getPreemptions()).isEqualTo(1);
+        assertThat(d.status().getFailures()).isZero();
+        assertThat(d.status().getAttempt()).isEqualTo(2);
+        assertThat(d.actions()).singleElement().isInstanceOfSatisfying(Action.CreatePod.class, c -> {
+            assertThat(c.attempt()).isEqualTo(2);
+            assertThat(c.resumeLatency()).isPresent();
+        });
+        assertThat(d.events()).extracting(JobEvent::reason).containsExactly(Reasons.PREEMPTED, Reasons.RESUMED);
+        assertThat(d.accountedEnding()).get().extracting(PodEnding::kind).isEqualTo(PodEnding.Kind.PREEMPTION);
+        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.POD_PENDING);
+        assertThat(w.condition(ConditionTypes.FAILED).getStatus()).isEqualTo("False");
+        // the old pod lingering in the cache is not counted twice
+        Decision again = w.decide();
+        assertThat(again.status().getPreemptions()).isEqualTo(1);
+        assertThat(again.actions()).isEmpty();
+    }
+
+    @Test
+    void preemptionsNeverExhaustMaxFailuresButMaxPreemptionsCanFailTheJob() {
+        World w = World.running();
+        for (int i = 1; i <= 10; i++) {
+            w.pod(pod().named("ft-" + i, i).disruption("PreemptionByScheduler").exited(75, "Error", CKPT)).decide();
+            w.pod(pod().named("ft-" + (i + 1), i + 1)).decide();
+        }
+        assertThat(w.job.getStatus().getPreemptions()).isEqualTo(10);
+        assertThat(w.job.getStatus().getPhase()).isEqualTo(Phase.RUNNING);
+
+        World limited = new World();
+        limited.job.getSpec().getFailurePolicy().setMaxPreemptions(1);
+        limited.decide();
+        limited.pod(pod()).decide();
+        limited.pod(pod().disruption("EvictionByEvictionAPI").exited(75, "Error", CKPT)).decide();
+        limited.pod(pod().named("ft-2", 2)).decide();
+        Decision d = limited.pod(pod().named("ft-2", 2).disruption("EvictionByEvictionAPI").exited(75, "Error", CKPT)).decide();
+        assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(limited.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.MAX_PREEMPTIONS_EXCEEDED);
+        assertThat(limited.condition(ConditionTypes.FAILED).getMessage()).contains("spec.failurePolicy.maxPreemptions=1");
+        assertThat(d.actions()).noneMatch(a -> a instanceof Action.CreatePod);
+    }
+
+    static Stream<Arguments> failures() {
+        return Stream.of(
+                Arguments.of("non-zero exit", pod().exited(1, "Error", "failed: reason=Crash NullPointerException"), "Crash"),
+                Arguments.of("OOMKilled", pod().exited(137, "OOMKilled", ""), Causes.OOM_KILLED),
+                Arguments.of("NonFiniteLoss", pod().exited(1, "Error", "failed: reason=NonFiniteLoss at step 9"), "NonFiniteLoss"),
+                Arguments.of("killed without a platform signal", pod().exited(137, "Error", null), Causes.NON_ZERO_EXIT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("failures")
+    void aFailureWaitsForTheBackoffThenRetries(String name, Pods ended, String cause) {
+        World w = World.running();
+        // the container finished at T0+60s (see Pods.exited)
+        Decision d = w.pod(ended).at(Duration.ofSeconds(61)).decide();
+        assertThat(d.status().getFailures()).isEqualTo(1);
+        assertThat(d.status().getPreemptions()).isZero();
+        assertThat(d.status().getAttempt()).isEqualTo(1);
+        assertThat(d.actions()).isEmpty();
+        assertThat(d.requeueAfter()).contains(Duration.ofSeconds(9));
+        assertThat(d.events()).extracting(JobEvent::reason).containsExactly(cause);
+        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.BACKING_OFF);
+        assertThat(d.status().getPhase()).isEqualTo(Phase.PENDING);
+        // still backing off: nothing happens, nothing is counted again
+        Decision waiting = w.at(Duration.ofSeconds(65)).decide();
+        assertThat(waiting.actions()).isEmpty();
+        assertThat(waiting.status().getFailures()).isEqualTo(1);
+        // backoff over: attempt 2
+        Decision retry = w.at(Duration.ofSeconds(70)).decide();
+        assertThat(retry.actions()).containsExactly(new Action.CreatePod(2, java.util.Optional.empty()));
+        assertThat(retry.status().getAttempt()).isEqualTo(2);
+        assertThat(retry.events()).extracting(JobEvent::reason).containsExactly(Reasons.RESUMED);
+    }
+
+    @Test
+    void theSecondFailureWaitsTwiceAsLong() {
+        World w = World.running();
+        w.pod(pod().exited(1, "Error", "")).at(Duration.ofSeconds(60)).decide();
+        w.at(Duration.ofSeconds(70)).decide();
+        w.pod(pod().named("ft-2", 2)).decide();
+        Pods second = pod().named("ft-2", 2).exited(1, "Error", "");
+        Decision d = w.pod(second).at(Duration.ofSeconds(60)).decide();
+        assertThat(d.status().getFailures()).isEqualTo(2);
+        assertThat(d.requeueAfter()).contains(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void pastMaxFailuresTheJobFailsWithTheReasonAndTheLastTerminationMessage() {
+        World w = World.running(); // maxFailures: 2
+        int attempt = 1;
+        Decision d = null;
+        for (int i = 0; i < 3; i++) {
+            d = w.pod(pod().named("ft-" + attempt, attempt).exited(1, "Error", "failed: reason=BadRecord line " + i))
+                    .at(Duration.ofSeconds(60)).decide();
+            if (i < 2) {
+                w.at(Duration.ofHours(1)).decide();
+                attempt++;
+                w.pod(pod().named("ft-" + attempt, attempt));
+            }
+        }
+        assertThat(d.status().getFailures()).isEqualTo(3);
+        assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(w.condition(ConditionTypes.FAILED).getStatus()).isEqualTo("True");
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.MAX_FAILURES_EXCEEDED);
+        assertThat(w.condition(ConditionTypes.FAILED).getMessage()).contains("maxFailures=2").contains("failed: reason=BadRecord line 2");
+        assertThat(d.status().getLastTerminationMessage()).isEqualTo("failed: reason=BadRecord line 2");
+        assertThat(d.status().getCompletionTime()).isNotNull();
+        assertThat(d.events()).extracting(JobEvent::reason).contains("Failed");
+        assertThat(d.actions()).noneMatch(a -> a instanceof Action.CreatePod);
+    }
+
+    @Test
+    void invalidInputFailsTheJobAtOnce() {
+        World w = World.running();
+        Decision d = w.pod(pod().exited(2, "Error", "failed: reason=ScheduleChanged checkpoint was written under sha256:aa"))
+                .decide();
+        assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(d.status().getFailures()).isEqualTo(1);
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.SCHEDULE_CHANGED);
+    }
+
+    @Test
+    void aPodStuckOnItsImageIsDeletedAndCountsAsAFailure() {
+        World w = new World();
+        w.decide();
+        Decision d = w.pod(pod().waiting("ImagePullBackOff")).at(Duration.ofMinutes(6)).decide();
+        assertThat(d.actions()).containsExactly(new Action.DeletePod("ft-1", 0));
+        assertThat(d.status().getFailures()).isEqualTo(1);
+        assertThat(w.condition(ConditionTypes.RUNNING).getMessage()).contains("spec.template.image");
+    }
+
+    @Test
+    void suspendStopsThePodGracefullyAndResumeStartsANewAttempt() {
+        World w = World.running();
+        w.job.getSpec().setSuspend(true);
+        w.job.getMetadata().setGeneration(2L);
+        Decision stop = w.decide();
+        // the ConfigMap follows the spec (job.yaml is the whole job); the pod is stopped with the spec's grace period
+        assertThat(stop.actions()).containsExactly(new Action.ApplySpecConfigMap(), new Action.DeletePod("ft-1", 90));
+        assertThat(w.condition(ConditionTypes.SUSPENDED).getStatus()).isEqualTo("True");
+        assertThat(stop.status().getObservedGeneration()).isEqualTo(2L);
+        // terminating: no second delete
+        assertThat(w.pod(pod().deleting(T0)).decide().actions()).isEmpty();
+        // the trainer checkpointed and exited 75
+        Decision stopped = w.pod(pod().deleting(T0).exited(75, "Error", CKPT)).decide();
+        assertThat(stopped.status().getPhase()).isEqualTo(Phase.SUSPENDED);
+        assertThat(stopped.status().getPreemptions()).isZero();
+        assertThat(stopped.status().getFailures()).isZero();
+        assertThat(stopped.actions()).isEmpty();
+        assertThat(w.noPod().decide().actions()).isEmpty();
+        // resume
+        w.job.getSpec().setSuspend(false);
+        w.job.getMetadata().setGeneration(3L);
+        Decision resume = w.decide();
+        // the new spec reaches the ConfigMap before the pod that reads it is created
+        assertThat(resume.actions()).containsExactly(new Action.ApplySpecConfigMap(),
+                new Action.CreatePod(2, java.util.Optional.empty()));
+        assertThat(resume.events()).extracting(JobEvent::reason).containsExactly(Reasons.RESUMED);
+        assertThat(w.condition(ConditionTypes.SUSPENDED).getStatus()).isEqualTo("False");
+    }
+
+    @Test
+    void aJobCreatedSuspendedGetsNoPod() {
+        World w = new World();
+        w.job.getSpec().setSuspend(true);
+        Decision d = w.decide();
+        assertThat(d.actions()).noneMatch(a -> a instanceof Action.CreatePod);
+        assertThat(d.status().getPhase()).isEqualTo(Phase.SUSPENDED);
+        assertThat(d.status().getAttempt()).isZero();
+        assertThat(d.status().getStartTime()).isNull();
+    }
+
+    @Test
+    void successRecordsTheFinalModelAndTheTtlDeletesTheJob() {
+        World w = World.running();
+        Decision done = w.pod(pod().exited(0, "Completed",
+                "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=abc loss=0.0421")).at(Duration.ofMinutes(30)).decide();
+        FineTuneJobStatus s = done.status();
+        assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
+        assertThat(s.getStep()).isEqualTo(20000L);
+        assertThat(s.getLoss()).isEqualTo(0.0421);
+        assertThat(s.getLastCheckpoint().getName()).isEqualTo("step-000000020000");
+        assertThat(s.getFinalModel()).isEqualTo("pvc://ft-checkpoints/step-000000020000");
+        assertThat(s.getCompletionTime()).isEqualTo(T0.plus(Duration.ofMinutes(30)).toString());
+        assertThat(w.condition(ConditionTypes.SUCCEEDED).getStatus()).isEqualTo("True");
+        assertThat(w.condition(ConditionTypes.SUCCEEDED).getReason()).isEqualTo(Reasons.TRAINING_COMPLETED);
+        assertThat(w.condition(ConditionTypes.RUNNING).getStatus()).isEqualTo("False");
+        assertThat(done.events()).extracting(JobEvent::reason).containsExactly("Succeeded");
+        assertThat(done.requeueAfter()).contains(Duration.ofHours(1));
+        // before the TTL: nothing
+        Decision waiting = w.at(Duration.ofMinutes(60)).decide();
+        assertThat(waiting.actions()).isEmpty();
+        assertThat(waiting.requeueAfter()).contains(Duration.ofMinutes(30));
+        // after: delete
+        assertThat(w.at(Duration.ofMinutes(91)).decide().actions()).containsExactly(new Action.DeleteJob());
+    }
+
+    @Test
+    void aRetainedPvcIsReleasedWhenTheJobFinishes() {
+        World w = World.running();
+        w.job.getSpec().getCheckpoint().setReclaimPolicy(ReclaimPolicy.RETAIN);
+        Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
+                .decide();
+        assertThat(d.actions()).contains(new Action.ReleaseCheckpointPvc());
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapData().orElse(null), true, false, true);
+        assertThat(w.decide().actions()).doesNotContain(new Action.ReleaseCheckpointPvc());
+    }
+
+    @Test
+    void aChangedSpecIsWrittenToTheConfigMap() {
+        World w = World.running();
+        w.job.getSpec().getCheckpoint().setEverySteps(250L);
+        w.job.getMetadata().setGeneration(2L);
+        assertThat(w.decide().actions()).containsExactly(new Action.ApplySpecConfigMap());
+    }
+
+    @Test
+    void unchangedFinishedJobWithoutTtlIsLeftAlone() {
+        World w = World.running();
+        w.job.getSpec().setTtlSecondsAfterFinished(null);
+        w.pod(pod().exited(0, "Completed", "succeeded: step=1 checkpoint=step-000000000001 paramsSha256=a loss=1")).decide();
+        FineTuneJobStatus before = w.job.getStatus();
+        Decision d = w.at(Duration.ofDays(30)).decide();
+        assertThat(d.actions()).isEmpty();
+        assertThat(d.status()).isEqualTo(before);
+        assertThat(d.requeueAfter()).isEmpty();
+        assertThat(List.of(d.events())).containsExactly(List.of());
+    }
+
+}

@@ -1,0 +1,63 @@
+package dev.annealer.operator.decide;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PoliciesTest {
+
+    @ParameterizedTest(name = "failure {0} -> {1} s")
+    @CsvSource({"0,0", "1,10", "2,20", "3,40", "4,80", "5,160", "6,300", "7,300", "60,300", "2147483647,300"})
+    void backoffDoublesUpToTheCap(int failures, long seconds) {
+        assertThat(BackoffPolicy.DEFAULT.delay(failures)).isEqualTo(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void backoffFromSpec() {
+        BackoffPolicy p = BackoffPolicy.of(1L, 5L);
+        assertThat(p.delay(1)).hasSeconds(1);
+        assertThat(p.delay(3)).hasSeconds(4);
+        assertThat(p.delay(4)).hasSeconds(5);
+        assertThat(BackoffPolicy.of(0L, 0L).delay(9)).isZero();
+    }
+
+    @ParameterizedTest(name = "maxFailures={0} maxPreemptions={1} failures={2} preemptions={3} -> {4}")
+    @CsvSource({
+            "3,-1,0,0,",
+            "3,-1,3,0,",
+            "3,-1,4,0,FAILURES",
+            "0,-1,1,0,FAILURES",
+            "3,-1,0,1000000,",
+            "3,2,0,2,",
+            "3,2,0,3,PREEMPTIONS",
+            "3,0,0,1,PREEMPTIONS"})
+    void failureBudget(int maxFailures, int maxPreemptions, int failures, int preemptions, String which) {
+        var verdict = new FailureBudget(maxFailures, maxPreemptions).check(failures, preemptions);
+        if (which == null) {
+            assertThat(verdict).isEmpty();
+        } else {
+            assertThat(verdict).get().extracting(FailureBudget.Exhausted::which)
+                    .isEqualTo(FailureBudget.Exhausted.Which.valueOf(which));
+            assertThat(verdict.get().message()).contains("spec.failurePolicy.max");
+        }
+    }
+
+    @Test
+    void failureBudgetDefaultsToThreeFailuresAndUnlimitedPreemptions() {
+        assertThat(FailureBudget.of(null, null)).isEqualTo(new FailureBudget(3, -1));
+    }
+
+    @Test
+    void ttl() {
+        Instant done = Instant.parse("2026-11-28T10:00:00Z");
+        assertThat(TtlPolicy.evaluate(null, done, done.plusSeconds(999999))).isInstanceOf(TtlPolicy.Keep.class);
+        assertThat(TtlPolicy.evaluate(0L, done, done)).isInstanceOf(TtlPolicy.DeleteNow.class);
+        assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(59))).isEqualTo(new TtlPolicy.WaitUntil(Duration.ofSeconds(1)));
+        assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(60))).isInstanceOf(TtlPolicy.DeleteNow.class);
+    }
+}
