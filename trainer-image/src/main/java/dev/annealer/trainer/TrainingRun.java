@@ -269,7 +269,8 @@ public final class TrainingRun {
         }
         String msg = "checkpointed after preemption: step=" + step + " checkpoint=" + lastCheckpoint.name();
         log("event=preempted signal=" + preemption.signal() + " step=" + step + " checkpoint=" + lastCheckpoint.name()
-            + " secondsSinceSignal=" + fmt(preemption.secondsSinceSignal()));
+            + " secondsSinceSignal=" + fmt(preemption.secondsSinceSignal())
+            + (o.env().get("ANNEALER_GRACE_SECONDS") != null ? " graceSeconds=" + o.env().get("ANNEALER_GRACE_SECONDS") : ""));
         termination.write(msg);
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
         return EXIT_PREEMPTED;

@@ -45,7 +45,7 @@ class KillResumeExactnessTest {
             train: %s
             validation: %s
             features: [f0, f1, f2, f3, f4, f5, f6, f7]
-            label: y
+            label: "y"
           training: {maxSteps: %d, batchSize: 32, gradientAccumulation: 2, evalEverySteps: 100, seed: 11}
           optimizer: {type: AdamW, learningRate: 0.005, weightDecay: 0.01, gradientClipNorm: 1.0}
           schedule:

@@ -36,7 +36,7 @@ class TrainingRunTest {
         metadata: {name: t, namespace: ns, uid: u}
         spec:
           model: {source: "builtin:mlp?hidden=8&activation=tanh"}
-          data: {train: %s, validation: %s, label: y}
+          data: {train: %s, validation: %s, label: "y"}
           training: {maxSteps: %d, batchSize: 16, seed: 3}
           optimizer: {type: AdamW, learningRate: %s}
           schedule: %s
@@ -93,7 +93,7 @@ class TrainingRunTest {
   @Test
   void malformedRowIsSkippedAndCountedWhenAsked() throws Exception {
     Files.writeString(dir.resolve("train.csv"), Files.readString(dir.resolve("train.csv")) + "1,2,3,x,5,6,7,8,9\n");
-    String yaml = job("", COSINE, "0.01", 20).replace("label: y}", "label: y, onBadRecord: skip}");
+    String yaml = job("", COSINE, "0.01", 20).replace("label: \"y\"}", "label: \"y\", onBadRecord: skip}");
     assertThat(run(yaml)).isZero();
     assertThat(stdout).contains("rows=200 features=8 skippedBadRecords=1");
   }
@@ -161,7 +161,7 @@ class TrainingRunTest {
         .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
             "model: {source: \"" + pt + "\", format: torchscript, trainable: ['2\\..*'], "
                 + "learningRateMultipliers: {'2\\..*': 10.0}}")
-        .replace("label: y}", "label: y, features: [f0, f1, f2, f3]}");
+        .replace("label: \"y\"}", "label: \"y\", features: [f0, f1, f2, f3]}");
     assertThat(run(yaml)).as(stdout + stderr).isZero();
     var c = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
     // frozen first layer: unchanged from the saved module; head trained
@@ -181,7 +181,7 @@ class TrainingRunTest {
     }
     Files.writeString(dir.resolve("train.csv"), sb);
     Files.writeString(dir.resolve("val.csv"), sb);
-    String yaml = job("", COSINE, "0.05", 40).replace("label: y}", "label: label, task: classification}");
+    String yaml = job("", COSINE, "0.05", 40).replace("label: \"y\"}", "label: label, task: classification}");
     assertThat(run(yaml)).as(stdout + stderr).isZero();
     assertThat(stdout).contains("event=eval step=40 validationLoss=");
   }

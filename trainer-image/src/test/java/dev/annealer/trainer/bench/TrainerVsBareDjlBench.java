@@ -42,7 +42,7 @@ public final class TrainerVsBareDjlBench {
         metadata: {name: bench}
         spec:
           model: {source: "builtin:mlp?hidden=64,64&activation=tanh"}
-          data: {train: %s, label: y}
+          data: {train: %s, label: "y"}
           training: {maxSteps: %d, batchSize: 32, seed: 42}
           optimizer: {type: AdamW, learningRate: 1.0e-3}
           schedule: {type: CosineWarmRestarts, period: {steps: 500}, minLearningRate: 1.0e-5}
