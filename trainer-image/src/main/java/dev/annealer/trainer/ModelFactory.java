@@ -19,6 +19,9 @@ import java.util.regex.PatternSyntaxException;
 
 /** Builds the model named by {@code spec.model} and resolves {@code trainable} / {@code learningRateMultipliers}. */
 public final class ModelFactory {
+  /** Next to exported DJL parameters: the builtin source string of their architecture. */
+  public static final String ARCHITECTURE_FILE = "architecture";
+
   private ModelFactory() {}
 
   /** A parsed {@code builtin:mlp?hidden=64,64&activation=tanh}. */
@@ -79,18 +82,24 @@ public final class ModelFactory {
         }
       }
       case "djl" -> {
-        if (spec.architecture() == null) {
-          throw TrainerFailure.invalid("spec.model.architecture", "nothing", "must name the builtin architecture the DJL "
-              + "parameters belong to (e.g. builtin:mlp?hidden=64,64); the FineTuneJob API has no such field yet, so use "
-              + "format: torchscript or builtin");
-        }
         Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
-        Mlp mlp = parseBuiltin(spec.architecture(), "spec.model.architecture");
+        Path sidecar = file.toAbsolutePath().getParent().resolve(ARCHITECTURE_FILE);
+        String architecture = spec.architecture();
+        if (architecture == null) {
+          try {
+            architecture = Files.readString(sidecar).trim();
+          } catch (IOException e) {
+            throw new TrainerFailure(Reason.MissingFile, "spec.model.source " + spec.source() + " is DJL parameters, but "
+                + sidecar + " (the builtin architecture they belong to, e.g. builtin:mlp?hidden=64,64) does not exist: "
+                + "use the model/ directory a finished FineTuneJob wrote, or write that file");
+          }
+        }
+        Mlp mlp = parseBuiltin(architecture, sidecar.toString());
         try {
           return DjlModel.mlpFromSaved(file, inputs, mlp.hidden(), outputs, mlp.activation(), device);
         } catch (IOException | MalformedModelException | RuntimeException e) {
           throw new TrainerFailure(Reason.InvalidSpec, "spec.model.source " + spec.source() + " does not hold DJL parameters for "
-              + spec.architecture() + " with " + inputs + " inputs and " + outputs + " outputs (" + e.getMessage()
+              + architecture + " with " + inputs + " inputs and " + outputs + " outputs (" + e.getMessage()
               + "): check spec.model.architecture and spec.data.features");
         }
       }

@@ -287,6 +287,7 @@ public final class TrainingRun {
         checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, lastCycleEnd, last.cycle(), lastLoss);
       }
       String digest = ParamsDigest.sha256(runner.parameters());
+      exportModel(cfg, (DjlModel) runner.model());
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
       termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
           + " loss=" + lastLoss);
@@ -306,6 +307,31 @@ public final class TrainingRun {
       if (server != null) {
         server.close();
       }
+    }
+  }
+
+  /**
+   * Builtin models also leave {@code <checkpoint-dir>/model/model-0000.params} + {@code architecture}: DJL
+   * parameters that a later job fine-tunes with {@code format: djl}.
+   */
+  private void exportModel(JobConfig cfg, DjlModel model) throws IOException {
+    String architecture = cfg.model().format().equals("builtin") ? cfg.model().source()
+        : cfg.model().format().equals("djl") ? architectureOf(cfg) : null;
+    if (architecture == null) {
+      return;
+    }
+    Path dir = o.checkpointDir().resolve("model");
+    Path params = model.saveDjl(dir, "model");
+    Files.writeString(dir.resolve(ModelFactory.ARCHITECTURE_FILE), architecture + "\n");
+    log("event=model-export file=" + quote(params.toString()) + " architecture=" + quote(architecture));
+  }
+
+  private String architectureOf(JobConfig cfg) {
+    try {
+      Path file = Locations.resolve(cfg.model().source(), o.env());
+      return Files.readString(file.toAbsolutePath().getParent().resolve(ModelFactory.ARCHITECTURE_FILE)).trim();
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -185,4 +185,44 @@ class TrainingRunTest {
     assertThat(run(yaml)).as(stdout + stderr).isZero();
     assertThat(stdout).contains("event=eval step=40 validationLoss=");
   }
+
+  @Test
+  void exportedDjlParametersFineTuneFromWhereTheFirstJobEnded() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    Path exported = dir.resolve("ck/model/model-0000.params");
+    assertThat(exported).isNotEmptyFile();
+    assertThat(dir.resolve("ck/model/architecture")).content().isEqualTo("builtin:mlp?hidden=8&activation=tanh\n");
+    var first = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+
+    Path second = dir.resolve("second.yaml");
+    String yaml = job("", COSINE, "0.001", 5)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"" + exported + "\", format: djl}");
+    Files.writeString(second, yaml);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = new TrainingRun(new TrainingRun.Options(second, dir.resolve("ck2"), "cpu", 1, null,
+        Map.of("ANNEALER_TERMINATION_LOG", term.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), new Preemption()).run();
+    assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    // the second job trained from the export, and the export holds exactly the first job's final parameters
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("event=step step=1 ");
+    dev.annealer.trainer.model.DjlModel loaded = dev.annealer.trainer.model.DjlModel.mlpFromSaved(exported, 8,
+        new int[] {8}, 1, "tanh", ai.djl.Device.cpu());
+    try (loaded) {
+      for (String name : first.params().keySet()) {
+        assertThat(loaded.read(name)).as(name).containsExactly(first.params().get(name));
+      }
+    }
+  }
+
+  @Test
+  void djlSourceWithoutArchitectureFileIsAClearError() throws Exception {
+    Path params = dir.resolve("lonely-0000.params");
+    Files.writeString(params, "x");
+    String yaml = job("", COSINE, "0.01", 5).replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+        "model: {source: \"" + params + "\", format: djl}");
+    assertThat(run(yaml)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.model.source ")
+        .contains(dir.resolve("architecture").toString());
+  }
 }

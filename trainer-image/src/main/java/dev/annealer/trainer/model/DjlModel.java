@@ -123,6 +123,19 @@ public final class DjlModel implements TrainableModel {
     return new DjlModel(model.getNDManager(), model, block, named, inputs);
   }
 
+  /**
+   * Saves the current parameters with DJL's {@code Model.save} as {@code <dir>/<name>-0000.params} (builtin
+   * architectures; the {@code djl} model source reads them back).
+   */
+  public Path saveDjl(Path dir, String name) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    try (Model model = Model.newInstance(name, manager.getDevice(), "PyTorch")) {
+      model.setBlock(block);
+      model.save(dir, name);
+    }
+    return dir.resolve(name + "-0000.params");
+  }
+
   /** Stops gradients for a frozen parameter (saves the backward work for it). */
   public void freeze(String name) {
     params.get(name).getArray().setRequiresGradient(false);
