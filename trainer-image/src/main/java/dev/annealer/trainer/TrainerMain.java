@@ -14,15 +14,8 @@ public final class TrainerMain implements Runnable {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
-    // libtorch's default (one spinning OpenMP thread per host core) oversubscribes shared nodes and small models:
-    // one thread unless ANNEALER_CPU_THREADS or -Dai.djl.pytorch.num_threads says otherwise (docs/benchmarks.md)
-    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-      String threads = System.getenv("ANNEALER_CPU_THREADS");
-      System.setProperty("ai.djl.pytorch.num_threads", threads == null || threads.isBlank() ? "1" : threads.trim());
-    }
-    if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
-      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    }
+    // offline DJL and the CPU thread default for every subcommand (engine-info too), before libtorch loads
+    TrainCommand.cpuThreadDefaults(System.getenv("ANNEALER_CPU_THREADS"));
     int code = new CommandLine(new TrainerMain()).setExitCodeExceptionMapper(e -> 2).execute(args);
     System.out.flush();
     System.exit(code);

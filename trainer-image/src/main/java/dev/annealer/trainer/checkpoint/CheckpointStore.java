@@ -93,9 +93,12 @@ public final class CheckpointStore {
     }
     fsyncDir(tmp);
     Path target = root.resolve(name);
+    Path replaced = null;
     if (Files.exists(target)) {
-      // same step written twice (e.g. SIGTERM right after a periodic checkpoint): replace it
-      deleteTree(target);
+      // same step written again: move the old one aside first, so a valid step-N exists at every instant but one rename
+      replaced = root.resolve(".tmp-replaced-" + name);
+      deleteTree(replaced);
+      Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
     }
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -103,6 +106,9 @@ public final class CheckpointStore {
       throw new IOException("checkpoint directory " + root + " does not support atomic rename", e);
     }
     fsyncDir(root);
+    if (replaced != null) {
+      deleteTree(replaced);
+    }
     return new Written(name, digest);
   }
 
