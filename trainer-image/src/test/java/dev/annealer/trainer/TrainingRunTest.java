@@ -225,4 +225,36 @@ class TrainingRunTest {
     assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.model.source ")
         .contains(dir.resolve("architecture").toString());
   }
+
+  @Test
+  void builtinCnnTrainsOnImageShapedFeatures() throws Exception {
+    // 1x4x4 "images": a bright left or right half is class 0 or 1
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 16; i++) {
+      sb.append('p').append(i).append(',');
+    }
+    sb.append("label\n");
+    for (int r = 0; r < 96; r++) {
+      int cls = r % 2;
+      for (int i = 0; i < 16; i++) {
+        boolean left = i % 4 < 2;
+        sb.append((left == (cls == 0) ? 1.0 : 0.0) + 0.01 * ((r * 7 + i) % 5)).append(',');
+      }
+      sb.append(cls).append('\n');
+    }
+    Files.writeString(dir.resolve("train.csv"), sb);
+    Files.writeString(dir.resolve("val.csv"), sb);
+    String yaml = job("", COSINE, "0.01", 30)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"builtin:cnn?image=1x4x4&channels=4&hidden=8\"}")
+        .replace("label: \"y\"}", "label: label, task: classification}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    var c = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+    // reshape(0) conv(1) relu(2) pool(3) flatten(4) linear(5) relu(6) linear(7)
+    assertThat(c.params()).containsOnlyKeys("1.weight", "1.bias", "5.weight", "5.bias", "7.weight", "7.bias");
+    assertThat(c.params().get("1.weight")).hasSize(4 * 1 * 3 * 3);
+    double loss = Double.parseDouble(stdout.replaceAll("(?s).*event=done step=30 \\S+ loss=(\\S+).*", "$1"));
+    assertThat(loss).isLessThan(Math.log(2));
+    assertThat(dir.resolve("ck/model/architecture")).content().startsWith("builtin:cnn?image=1x4x4");
+  }
 }
