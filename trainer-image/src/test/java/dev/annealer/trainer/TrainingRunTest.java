@@ -44,12 +44,14 @@ class TrainingRunTest {
         %s""".formatted(dir.resolve("train.csv"), dir.resolve("val.csv"), maxSteps, learningRate, schedule, extraSpec);
   }
 
+  String device = "cpu";
+
   int run(String yaml) throws Exception {
     Path f = dir.resolve("job.yaml");
     Files.writeString(f, yaml);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), "cpu", 10, null,
+    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), device, 10, null,
         Map.of("ANNEALER_TERMINATION_LOG", term.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), false), new Preemption()).run();
     stdout = out.toString(StandardCharsets.UTF_8);
@@ -256,5 +258,16 @@ class TrainingRunTest {
     double loss = Double.parseDouble(stdout.replaceAll("(?s).*event=done step=30 \\S+ loss=(\\S+).*", "$1"));
     assertThat(loss).isLessThan(Math.log(2));
     assertThat(dir.resolve("ck/model/architecture")).content().startsWith("builtin:cnn?image=1x4x4");
+  }
+
+  @Test
+  void gpuWithoutAGpuFallsBackToCpuWithOneClearLine() throws Exception {
+    device = "gpu";
+    assertThat(run(job("", COSINE, "0.01", 10))).isZero();
+    assertThat(stdout.lines().filter(l -> l.contains("event=device")).toList()).singleElement().asString()
+        .contains("device=cpu").contains("--device gpu was asked for but no GPU is visible");
+    device = "tpu";
+    assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec --device must be cpu or gpu (got tpu)");
   }
 }
