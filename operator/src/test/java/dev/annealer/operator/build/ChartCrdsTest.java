@@ -15,7 +15,7 @@ class ChartCrdsTest {
     void chartCrdIsACopyOfTheGeneratedCrd() throws IOException {
         Path source = GeneratedFiles.ROOT.resolve("crds").resolve(CRD);
         GeneratedFiles.assertUpToDate(GeneratedFiles.ROOT.resolve("charts/annealer/crds").resolve(CRD), Files.readString(source),
-                "copy it with `mvn -pl operator -am test -Dtest=ChartCrdsTest -Dannealer.regenerate=true` (or `cp crds/"
+                "copy it with `mvn -pl operator -am test -Dtest=ChartCrdsTest -Dregenerate=true` (or `cp crds/"
                         + CRD + " charts/annealer/crds/`)");
     }
 }

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Committed generated files: compared with what the build generates; {@code -Dannealer.regenerate=true} rewrites
+ * Committed generated files: compared with what the build generates; {@code -Dregenerate=true} rewrites
  * them instead (then review and commit the diff).
  */
 final class GeneratedFiles {
@@ -19,7 +19,7 @@ final class GeneratedFiles {
     }
 
     static void assertUpToDate(Path committed, String generated, String howToRegenerate) throws IOException {
-        if (Boolean.getBoolean("annealer.regenerate")) {
+        if (Boolean.getBoolean("regenerate")) {
             Files.createDirectories(committed.getParent());
             Files.writeString(committed, generated);
             return;

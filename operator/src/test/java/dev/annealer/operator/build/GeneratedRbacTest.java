@@ -26,7 +26,7 @@ class GeneratedRbacTest {
 
     static final Path GENERATED = Path.of("target/kubernetes/kubernetes.yml");
     static final Path COMMITTED = GeneratedFiles.ROOT.resolve("charts/annealer/files/generated/clusterrole.yaml");
-    static final String HOW = "run `mvn -pl operator -am package -Dannealer.regenerate=true` and commit the result";
+    static final String HOW = "run `mvn -pl operator -am package -Dregenerate=true` and commit the result";
 
     @Test
     @SuppressWarnings("unchecked")

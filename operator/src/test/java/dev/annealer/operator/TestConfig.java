@@ -1,0 +1,69 @@
+package dev.annealer.operator;
+
+import java.time.Duration;
+
+/** {@link OperatorConfig} for tests that build the reconciler without Quarkus (mock server: no SSA). */
+public final class TestConfig implements OperatorConfig {
+
+    public static final TestConfig INSTANCE = new TestConfig();
+
+    @Override
+    public Trainer trainer() {
+        return new Trainer() {
+            @Override
+            public String image() {
+                return "ghcr.io/annealer/annealer-trainer:0.1.0";
+            }
+
+            @Override
+            public int progressPort() {
+                return 8080;
+            }
+
+            @Override
+            public long runAsUser() {
+                return 1000;
+            }
+
+            @Override
+            public long fsGroup() {
+                return 1000;
+            }
+
+            @Override
+            public long defaultGraceSeconds() {
+                return 120;
+            }
+        };
+    }
+
+    @Override
+    public Progress progress() {
+        return new Progress() {
+            @Override
+            public Duration pollInterval() {
+                return Duration.ofSeconds(1);
+            }
+
+            @Override
+            public Duration timeout() {
+                return Duration.ofMillis(300);
+            }
+        };
+    }
+
+    @Override
+    public Duration imagePullGrace() {
+        return Duration.ofMinutes(5);
+    }
+
+    @Override
+    public Duration configErrorGrace() {
+        return Duration.ofMinutes(2);
+    }
+
+    @Override
+    public boolean serverSideApply() {
+        return false;
+    }
+}
