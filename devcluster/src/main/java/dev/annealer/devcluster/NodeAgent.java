@@ -134,7 +134,31 @@ public final class NodeAgent implements AutoCloseable {
                 }
             }
         }, 30_000);
+        awaitSchedulable(60);
         return this;
+    }
+
+    /**
+     * Waits until the node lifecycle controller has seen the nodes Ready and removed its {@code not-ready} taint,
+     * so "started" means pods can be scheduled.
+     */
+    private void awaitSchedulable(int seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            boolean all = nodeNames.stream().map(n -> client.nodes().withName(n).get()).allMatch(n -> n != null
+                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().stream()
+                    .noneMatch(t -> t.getKey().startsWith("node.kubernetes.io/"))));
+            if (all) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warning("nodes still tainted after " + seconds + " s: pods may wait for the node lifecycle controller");
     }
 
     private void onPod(Pod pod) {

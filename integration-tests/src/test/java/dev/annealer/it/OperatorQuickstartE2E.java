@@ -139,9 +139,8 @@ class OperatorQuickstartE2E {
                 .inNamespace(JOB_NS).withName(name);
 
         // The operator runs attempt 1; its progress reaches the job's status.
-        await("job running with progress").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
-                .failFast("operator exited: see " + operatorLog, () -> !operator.isAlive())
-                .until(() -> statusLong(job.get(), "step") >= 300);
+        awaitWhileOperatorRuns("job running with progress").atMost(Duration.ofMinutes(4))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> statusLong(job.get(), "step") >= 300);
         String jobYaml = c.configMaps().inNamespace(JOB_NS).withName(name + "-spec").get().getData().get("job.yaml");
         CompletableFuture<Map<Long, String>> reference = CompletableFuture.supplyAsync(() -> dc.uninterrupted(jobYaml));
         String attempt1 = runningTrainerPod(c);
@@ -154,7 +153,7 @@ class OperatorQuickstartE2E {
                 .withImage("registry.k8s.io/pause:3.10").withNewResources()
                 .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
                 .create();
-        await("preemption recorded").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+        awaitWhileOperatorRuns("preemption recorded").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> statusLong(job.get(), "preemptions") == 1);
         Pod first = dc.lastSeen(attempt1);
         await("attempt 1 final status").atMost(Duration.ofSeconds(60)).until(() -> {
@@ -170,7 +169,7 @@ class OperatorQuickstartE2E {
         long preemptedAt = Long.parseLong(m1.group(1));
 
         // The next attempt waits for the GPU.
-        await("attempt 2 created").atMost(Duration.ofSeconds(60))
+        awaitWhileOperatorRuns("attempt 2 created").atMost(Duration.ofSeconds(60))
                 .until(() -> trainerPods(c).stream().anyMatch(p -> !p.getMetadata().getName().equals(attempt1)));
         Thread.sleep(3000);
         Pod second = trainerPods(c).stream().filter(p -> !p.getMetadata().getName().equals(attempt1)).findFirst()
@@ -178,7 +177,7 @@ class OperatorQuickstartE2E {
         assertThat(second.getStatus().getPhase()).as("attempt 2 Pending while the GPU is taken").isEqualTo("Pending");
         c.pods().inNamespace(JOB_NS).withName("gpu-hog").delete();
 
-        await("job Succeeded").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
+        awaitWhileOperatorRuns("job Succeeded").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
                 .failFast("job Failed", () -> "Failed".equals(status(job.get(), "phase")))
                 .until(() -> "Succeeded".equals(status(job.get(), "phase")));
         GenericKubernetesResource done = job.get();
@@ -206,6 +205,11 @@ class OperatorQuickstartE2E {
                 .isTrue();
         clusterLr.forEach((step, lr) -> assertThat(lr).as("learning rate at step %d", step).isEqualTo(ref.get(step)));
         assertThat(lrContinuous).isTrue();
+    }
+
+    /** An await that fails at once, pointing at the operator's log, when the operator process exits. */
+    private static org.awaitility.core.ConditionFactory awaitWhileOperatorRuns(String alias) {
+        return await(alias).failFast("the operator exited: see " + operatorLog, () -> !operator.isAlive());
     }
 
     /** examples/quickstart.yaml with resources.gpus = 1 (it must hold a GPU to be preempted for one). */
