@@ -127,7 +127,8 @@ metadata: {name: demo-high-priority}
 value: 1000000
 description: the demo's GPU hog, more important than fine-tuning
 EOF
-"$K" apply -n "$NS" -f - >/dev/null <<'EOF'
+hog() {
+  "$K" apply -n "$NS" -f - >/dev/null 2>&1 <<'EOF'
 apiVersion: v1
 kind: Pod
 metadata: {name: gpu-hog}
@@ -138,6 +139,10 @@ spec:
     image: registry.k8s.io/pause:3.10
     resources: {limits: {nvidia.com/gpu: 1}}
 EOF
+}
+# why: the Priority admission plugin may not know a PriorityClass created a moment ago
+for _ in $(seq 1 30); do hog && break; sleep 1; done
+"$K" get pod gpu-hog -n "$NS" >/dev/null || { say "could not create the high-priority pod"; exit 1; }
 until [[ "$(field preemptions)" == 1 ]]; do
   table
   (( SECONDS < deadline )) || { say "timed out waiting for the preemption"; exit 1; }

@@ -148,11 +148,15 @@ class OperatorQuickstartE2E {
         // A high-priority pod takes the GPU.
         c.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
                 .withName("e2e-high").endMetadata().withValue(1_000_000).build()).createOr(r -> r.update());
-        c.pods().inNamespace(JOB_NS).resource(new PodBuilder().withNewMetadata().withName("gpu-hog").endMetadata()
-                .withNewSpec().withPriorityClassName("e2e-high").addNewContainer().withName("pause")
-                .withImage("registry.k8s.io/pause:3.10").withNewResources()
-                .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
-                .create();
+        // why: the Priority admission plugin resolves the class from an informer cache that may lag its creation
+        await("high-priority pod admitted").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            c.pods().inNamespace(JOB_NS).resource(new PodBuilder().withNewMetadata().withName("gpu-hog").endMetadata()
+                    .withNewSpec().withPriorityClassName("e2e-high").addNewContainer().withName("pause")
+                    .withImage("registry.k8s.io/pause:3.10").withNewResources()
+                    .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
+                    .create();
+            return true;
+        });
         awaitWhileOperatorRuns("preemption recorded").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> statusLong(job.get(), "preemptions") == 1);
         Pod first = dc.lastSeen(attempt1);

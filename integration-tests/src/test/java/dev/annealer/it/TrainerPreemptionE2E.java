@@ -94,11 +94,15 @@ class TrainerPreemptionE2E {
         assertThat(progress.get("jobUid").asText()).isEqualTo("e2e-uid");
         c.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
                 .withName("e2e-high").endMetadata().withValue(1_000_000).build()).createOr(r -> r.update());
-        c.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("gpu-hog").endMetadata()
-                .withNewSpec().withPriorityClassName("e2e-high").addNewContainer().withName("pause")
-                .withImage("registry.k8s.io/pause:3.10").withNewResources()
-                .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
-                .create();
+        // why: the Priority admission plugin resolves the class from an informer cache that may lag its creation
+        await("high-priority pod admitted").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            c.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("gpu-hog").endMetadata()
+                    .withNewSpec().withPriorityClassName("e2e-high").addNewContainer().withName("pause")
+                    .withImage("registry.k8s.io/pause:3.10").withNewResources()
+                    .addToLimits("nvidia.com/gpu", new Quantity("1")).endResources().endContainer().endSpec().build())
+                    .create();
+            return true;
+        });
         await("attempt 1 preempted and deleted").atMost(Duration.ofSeconds(90))
                 .until(() -> c.pods().inNamespace(ns).withName("quickstart-attempt-1").get() == null);
         Pod first = dc.lastSeen("quickstart-attempt-1");
