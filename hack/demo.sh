@@ -110,11 +110,12 @@ LOCAL_PID=$!
 # 4. Live progress until the trainer is well into its run.
 echo "  $("$K" get ftj -n "$NS" | head -1)" >&2
 deadline=$((SECONDS + TIMEOUT))
-until [[ "$(field step)" =~ ^[0-9]+$ && "$(field step)" -ge 600 ]]; do
+# why 100: the quickstart trains in seconds on a fast machine; the preemption must land while it runs
+until [[ "$(field step)" =~ ^[0-9]+$ && "$(field step)" -ge 100 ]]; do
   table
   (( SECONDS < deadline )) || { say "timed out waiting for progress"; exit 1; }
   [[ "$(field phase)" == Failed ]] && break
-  sleep 2
+  sleep 0.5
 done
 table
 
@@ -146,7 +147,12 @@ for _ in $(seq 1 30); do hog && break; sleep 1; done
 until [[ "$(field preemptions)" == 1 ]]; do
   table
   (( SECONDS < deadline )) || { say "timed out waiting for the preemption"; exit 1; }
-  sleep 1
+  phase="$(field phase)"
+  if [[ "$phase" == Succeeded || "$phase" == Failed ]]; then
+    say "the job ended ($phase) before the preemption landed"
+    break
+  fi
+  sleep 0.5
 done
 table
 sleep 3

@@ -140,7 +140,7 @@ class OperatorQuickstartE2E {
 
         // The operator runs attempt 1; its progress reaches the job's status.
         awaitWhileOperatorRuns("job running with progress").atMost(Duration.ofMinutes(4))
-                .pollInterval(Duration.ofSeconds(1)).until(() -> statusLong(job.get(), "step") >= 300);
+                .pollInterval(Duration.ofMillis(250)).until(() -> statusLong(job.get(), "step") >= 100);
         String jobYaml = c.configMaps().inNamespace(JOB_NS).withName(name + "-spec").get().getData().get("job.yaml");
         CompletableFuture<Map<Long, String>> reference = CompletableFuture.supplyAsync(() -> dc.uninterrupted(jobYaml));
         String attempt1 = runningTrainerPod(c);

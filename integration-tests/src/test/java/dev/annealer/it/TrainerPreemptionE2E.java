@@ -90,7 +90,7 @@ class TrainerPreemptionE2E {
 
         // Attempt 1 runs until it has made progress past a checkpoint, then a high-priority pod takes its GPU.
         c.pods().inNamespace(ns).resource(trainerPod(ns, "quickstart-attempt-1", 1)).create();
-        JsonNode progress = awaitProgress(ns, "quickstart-attempt-1", 300);
+        JsonNode progress = awaitProgress(ns, "quickstart-attempt-1", 100);
         assertThat(progress.get("jobUid").asText()).isEqualTo("e2e-uid");
         c.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
                 .withName("e2e-high").endMetadata().withValue(1_000_000).build()).createOr(r -> r.update());
