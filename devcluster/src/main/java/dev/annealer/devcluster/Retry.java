@@ -4,7 +4,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.util.function.Supplier;
 
-/** Retries a read-modify-write on 409 Conflict (another writer changed the object in between), as kubelets do. */
+/**
+ * Retries a read-modify-write when another writer changed the object in between, as kubelets do: 409 Conflict, or
+ * 422 from a JSON Patch whose {@code test} of the old value failed (what fabric8's {@code edit} sends).
+ */
 final class Retry {
 
     private static final int ATTEMPTS = 8;
@@ -17,7 +20,9 @@ final class Retry {
             try {
                 return write.get();
             } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || i >= ATTEMPTS) {
+                boolean changedMeanwhile = e.getCode() == 409 || (e.getCode() == 422 && e.getStatus() != null
+                        && e.getStatus().getDetails() != null && e.getStatus().getDetails().getCauses().isEmpty());
+                if (!changedMeanwhile || i >= ATTEMPTS) {
                     throw e;
                 }
                 try {

@@ -181,8 +181,10 @@ class OperatorQuickstartE2E {
         assertThat(second.getStatus().getPhase()).as("attempt 2 Pending while the GPU is taken").isEqualTo("Pending");
         c.pods().inNamespace(JOB_NS).withName("gpu-hog").delete();
 
-        awaitWhileOperatorRuns("job Succeeded").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
-                .failFast("job Failed", () -> "Failed".equals(status(job.get(), "phase")))
+        // one failFast only: Awaitility keeps the last one given
+        await("job Succeeded").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
+                .failFast("the job Failed, or the operator exited (see " + operatorLog + ")",
+                        () -> !operator.isAlive() || "Failed".equals(status(job.get(), "phase")))
                 .until(() -> "Succeeded".equals(status(job.get(), "phase")));
         GenericKubernetesResource done = job.get();
         assertThat(statusLong(done, "preemptions")).isEqualTo(1);
