@@ -57,8 +57,9 @@ class DesiredResourcesTest {
         assertThat(back.getMetadata().getGeneration()).isEqualTo(1L);
         assertThat(back.getSpec()).isEqualTo(job.getSpec());
         assertThat(back.getStatus()).isNull();
-        assertThat(DesiredResources.jobYaml(job)).as("stable, so an unchanged job is not rewritten")
-                .isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
+        assertThat(DesiredResources.jobYaml(job)).as("stable").isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
+        assertThat(cm.getMetadata().getAnnotations()).containsEntry("annealer.dev/spec-version",
+                job.getMetadata().getUid() + "/1");
     }
 
     @Test
