@@ -42,6 +42,8 @@ import java.util.stream.Collectors;
 public final class FineTuneJobs {
 
     private static final ObjectMapper MAPPER = newMapper();
+    private static final java.util.regex.Pattern QUANTITY =
+            java.util.regex.Pattern.compile(dev.annealer.api.v1alpha1.Sources.QUANTITY_PATTERN);
 
     private FineTuneJobs() {
     }
@@ -121,6 +123,58 @@ public final class FineTuneJobs {
             return MAPPER.writeValueAsString(jobOrPart);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + jobOrPart.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Plain scalars that YAML 1.1 (kubectl, the API server's YAML decoder) reads as booleans. */
+    private static final java.util.Set<String> YAML11_BOOLEANS = java.util.Set.of("y", "Y", "yes", "Yes", "YES", "n", "N",
+            "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF");
+
+    /**
+     * Portability warnings for a manifest that this parser accepts but kubectl would read differently: unquoted
+     * {@code y}, {@code no}, {@code on}, ... are strings here and booleans for kubectl and the API server (YAML 1.1),
+     * so {@code label: y} trains locally and is rejected by {@code kubectl apply}. Each warning names the file, the
+     * field and the fix. Empty when the text is fine (or not YAML at all: {@link #parse} reports that).
+     */
+    public static List<String> portabilityWarnings(String text, String source) {
+        List<String> out = new ArrayList<>();
+        org.yaml.snakeyaml.nodes.Node root;
+        try {
+            root = new org.yaml.snakeyaml.Yaml().compose(new java.io.StringReader(text));
+        } catch (RuntimeException e) {
+            return out;
+        }
+        yaml11Booleans(root, "", source, out);
+        return out;
+    }
+
+    /** {@link #portabilityWarnings(String, String)} of a file (empty when it cannot be read). */
+    public static List<String> portabilityWarnings(Path file) {
+        try {
+            return portabilityWarnings(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void yaml11Booleans(org.yaml.snakeyaml.nodes.Node node, String path, String source, List<String> out) {
+        if (node instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+            for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
+                String key = t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k ? k.getValue() : "?";
+                String p = path.isEmpty() ? key : path + "." + key;
+                yaml11Booleans(t.getKeyNode(), p, source, out);
+                yaml11Booleans(t.getValueNode(), p, source, out);
+            }
+        } else if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sq) {
+            for (int i = 0; i < sq.getValue().size(); i++) {
+                yaml11Booleans(sq.getValue().get(i), path + "[" + i + "]", source, out);
+            }
+        } else if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode sc
+                && sc.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
+                && YAML11_BOOLEANS.contains(sc.getValue())) {
+            out.add(source + ": " + path + ": write \"" + sc.getValue() + "\" in quotes (got an unquoted "
+                    + sc.getValue() + " at line " + (sc.getStartMark().getLine() + 1)
+                    + "): kubectl and the API server read it as a boolean (YAML 1.1); use true/false for booleans");
         }
     }
 
@@ -218,6 +272,11 @@ public final class FineTuneJobs {
             String p = path + "." + f.getName();
             if (v == null && f.isAnnotationPresent(Required.class)) {
                 throw new ManifestException(source, p, null, source + ": " + p + " is required (missing)");
+            }
+            if (v instanceof io.fabric8.kubernetes.api.model.Quantity q
+                    && !QUANTITY.matcher(q.toString()).matches()) {
+                throw new ManifestException(source, p, q.toString(), source + ": " + p
+                        + " must be a Kubernetes quantity such as 8, 500m or 32Gi (got " + q + ")");
             }
             if (v instanceof List<?> list) {
                 for (int i = 0; i < list.size(); i++) {

@@ -3,6 +3,7 @@ package dev.annealer.devcluster;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>an image whose name contains {@code annealer-trainer}: {@code java <javaOpts> -jar <trainerJar> <args>}
- *       (the image's entrypoint {@code annealer-trainer} is that jar); a {@code command} other than
+ *       or a given trainer command (the image's entrypoint {@code annealer-trainer}); a {@code command} other than
  *       {@code [annealer-trainer]} runs as given;</li>
  *   <li>a {@code pause} image: {@code sleep infinity} (placeholder pods, e.g. a high-priority GPU hog);</li>
  *   <li>any other image with a {@code command}: the command and args run as given on the host;</li>
@@ -23,14 +24,36 @@ public final class ImageMap {
     public record Launch(List<String> argv, boolean trainer) {
     }
 
-    private final String java;
-    private final List<String> javaOpts;
-    private final Path trainerJar;
+    private final List<String> trainerPrefix;
+    private final Map<String, String> trainerEnv;
 
+    /** The trainer is {@code java <javaOpts> -jar <trainerJar>}; null jar = trainer pods cannot run. */
     public ImageMap(String java, List<String> javaOpts, Path trainerJar) {
-        this.java = java;
-        this.javaOpts = List.copyOf(javaOpts);
-        this.trainerJar = trainerJar;
+        this(trainerJar == null ? null : jarCommand(java, javaOpts, trainerJar), Map.of());
+    }
+
+    /**
+     * @param trainerCommand what stands for the image's {@code annealer-trainer} entrypoint (null = none)
+     * @param trainerEnv     env set on trainer containers after the pod's own (e.g. a shared DJL_CACHE_DIR, which
+     *                       a real image has baked in)
+     */
+    public ImageMap(List<String> trainerCommand, Map<String, String> trainerEnv) {
+        this.trainerPrefix = trainerCommand == null ? null : List.copyOf(trainerCommand);
+        this.trainerEnv = Map.copyOf(trainerEnv);
+    }
+
+    private static List<String> jarCommand(String java, List<String> javaOpts, Path jar) {
+        List<String> argv = new ArrayList<>();
+        argv.add(java);
+        argv.addAll(javaOpts);
+        argv.add("-jar");
+        argv.add(jar.toString());
+        return argv;
+    }
+
+    /** Env the agent sets on trainer containers after the pod's own env. */
+    public Map<String, String> trainerEnv() {
+        return trainerEnv;
     }
 
     /**
@@ -41,16 +64,12 @@ public final class ImageMap {
         List<String> arg = args == null ? List.of() : args;
         String img = image == null ? "" : image;
         if (img.contains("annealer-trainer") && (cmd.isEmpty() || cmd.equals(List.of("annealer-trainer")))) {
-            if (trainerJar == null) {
+            if (trainerPrefix == null) {
                 why[0] = "image " + img + " maps to the trainer jar, but none was given: build trainer-image "
-                        + "(mvn -pl trainer-image -am package) or pass --trainer-jar";
+                        + "(mvn -pl trainer-image -am package) or pass --trainer-jar / --trainer-command";
                 return Optional.empty();
             }
-            List<String> argv = new ArrayList<>();
-            argv.add(java);
-            argv.addAll(javaOpts);
-            argv.add("-jar");
-            argv.add(trainerJar.toString());
+            List<String> argv = new ArrayList<>(trainerPrefix);
             argv.addAll(arg);
             return Optional.of(new Launch(argv, true));
         }

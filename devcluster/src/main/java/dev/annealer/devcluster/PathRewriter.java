@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
  * in its args must become {@code <podRoot>/rootfs/etc/annealer/job/job.yaml}, where the agent links the volume.
  *
  * <p>Rule: an occurrence of a mapped container path {@code P} is rewritten when it starts the string or follows
- * {@code =}, {@code :} or {@code ,}, and is followed by {@code /}, the end, {@code :} or {@code ,}. So
- * {@code --checkpoint-dir=/var/lib/annealer/checkpoints} is rewritten, {@code /var/lib/annealerx} is not. Longer
- * paths win over their prefixes (a mount inside a mount).
+ * {@code =}, {@code :}, {@code ,}, white space or a quote, and is followed by {@code /}, the end, one of those
+ * separators or {@code ;}. So {@code --checkpoint-dir=/var/lib/annealer/checkpoints} and a path inside an
+ * {@code sh -c} script are rewritten, {@code /var/lib/annealerx} is not. Longer paths win over their prefixes.
  */
 public final class PathRewriter {
 
@@ -27,8 +27,8 @@ public final class PathRewriter {
         containerToLocal.forEach((k, v) -> local.put(stripSlash(k), stripSlash(v)));
         List<String> keys = new ArrayList<>(local.keySet());
         keys.sort(Comparator.comparingInt(String::length).reversed()); // why: regex alternation takes the first match
-        this.pattern = keys.isEmpty() ? null : Pattern.compile("(^|[=:,])("
-                + String.join("|", keys.stream().map(Pattern::quote).toList()) + ")(?=/|$|[:,])");
+        this.pattern = keys.isEmpty() ? null : Pattern.compile("(^|[=:,\\s'\"])("
+                + String.join("|", keys.stream().map(Pattern::quote).toList()) + ")(?=/|$|[:,\\s'\";])");
     }
 
     /** Rewrites every mapped container path in {@code value} in one pass; null stays null. */

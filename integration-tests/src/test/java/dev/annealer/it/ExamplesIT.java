@@ -58,8 +58,12 @@ class ExamplesIT {
                     : List.of("-n", ns, "-f", file.toString());
             CommandResult apply = cp.kubectl(concat(List.of("apply", "--server-side", "--validate=strict",
                     "--field-manager=annealer-it"), target));
-            assertThat(apply.ok()).as("%s must be accepted by the API server:%n%s", file.getFileName(),
-                    apply.describe()).isTrue();
+            String hint = apply.stderr().contains("valueUnstructured{Value:true}")
+                    || apply.stderr().contains("valueUnstructured{Value:false}")
+                    ? "\nhint: kubectl reads YAML 1.1, where unquoted y/n/yes/no/on/off are booleans: quote the value"
+                    : "";
+            assertThat(apply.ok()).as("%s must be accepted by the API server:%n%s%s", file.getFileName(),
+                    apply.describe(), hint).isTrue();
             assertThat(apply.stderr()).as("no warnings (deprecated or unknown fields) for %s", file.getFileName())
                     .doesNotContainIgnoringCase("warning");
             CommandResult delete = cp.kubectl(concat(List.of("delete", "--wait=false", "--ignore-not-found"), target));

@@ -41,7 +41,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Last training loss")
 @AdditionalPrinterColumn(name = "Preemptions", jsonPath = ".status.preemptions", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Attempts ended by the platform (not counted as failures)")
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,
+        getDescription = "Time since the job was created")
 @ValidationRule(value = "!has(oldSelf.status) || !has(oldSelf.status.startTime) || self.spec.model == oldSelf.spec.model",
         message = "spec.model is immutable once the job has started (status.startTime is set): "
                 + "create a new FineTuneJob to train a different model")

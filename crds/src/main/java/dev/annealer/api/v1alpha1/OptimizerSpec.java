@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Objects;
@@ -47,7 +48,7 @@ public class OptimizerSpec {
             + "each in [0, 1). Absent: [0.9, 0.999].")
     @ValidationRule(value = "self.size() == 2 && self.all(b, b >= 0.0 && b < 1.0)",
             message = "spec.optimizer.betas must be two numbers in [0, 1), e.g. [0.9, 0.999]")
-    @io.fabric8.generator.annotation.Size(min = 2, max = 2) // bounds the CEL cost estimate (the API server refuses unbounded lists)
+    @Size(min = 2, max = 2)
     private List<Double> betas;
 
     @JsonPropertyDescription("AdamW only: term added to the denominator for numerical stability (> 0). Absent: 1e-8.")

@@ -22,6 +22,9 @@ public final class K8sBinaries {
 
     /** Binaries an API-server test needs. */
     public static final List<String> ENVTEST = List.of("etcd", "kube-apiserver", "kubectl");
+    /** Binaries the devcluster needs. */
+    public static final List<String> ALL = List.of("etcd", "kube-apiserver", "kubectl", "kube-scheduler",
+            "kube-controller-manager");
 
     private K8sBinaries() {
     }
@@ -54,8 +57,15 @@ public final class K8sBinaries {
 
     /** Looks up the API-server binaries without building anything. */
     public static Lookup lookup() {
+        return lookup(ENVTEST);
+    }
+
+    /** Looks up {@code required} (ENVTEST or ALL) without building anything. */
+    public static Lookup lookup(List<String> required) {
         Path script = repoRoot().resolve("hack/k8s-binaries.sh");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "--check", "--envtest");
+        ProcessBuilder pb = required.equals(ENVTEST)
+                ? new ProcessBuilder("bash", script.toString(), "--check", "--envtest")
+                : new ProcessBuilder("bash", script.toString(), "--check");
         pb.redirectErrorStream(false);
         try {
             Process p = pb.start();
@@ -71,7 +81,7 @@ public final class K8sBinaries {
             }
             if (p.exitValue() == 0 && !out.isEmpty()) {
                 Path folder = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-                for (String b : ENVTEST) {
+                for (String b : required) {
                     if (!Files.isExecutable(folder.resolve(b))) {
                         return new Lookup(null, folder + " has no executable " + b);
                     }
@@ -80,7 +90,7 @@ public final class K8sBinaries {
             }
             return new Lookup(null, (err.isEmpty() ? "binaries not found" : err)
                     + "; build them with `hack/k8s-binaries.sh` (cold: tens of minutes, warm: seconds)"
-                    + " or set ANNEALER_K8S_BIN to a folder holding etcd, kube-apiserver and kubectl");
+                    + " or set ANNEALER_K8S_BIN to a folder holding " + String.join(", ", required));
         } catch (IOException e) {
             return new Lookup(null, "cannot run " + script + ": " + e.getMessage());
         } catch (InterruptedException e) {
