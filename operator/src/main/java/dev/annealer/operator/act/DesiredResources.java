@@ -220,7 +220,7 @@ public final class DesiredResources {
                 env("ANNEALER_GRACE_SECONDS", Long.toString(grace)),
                 env("ANNEALER_TERMINATION_LOG", TERMINATION_LOG),
                 env("TMPDIR", "/tmp"),
-                env("DJL_CACHE_DIR", "/tmp/djl"));
+                env("DJL_CACHE_DIR", settings.djlCacheDir()));
 
         var container = new ContainerBuilder().withName(CONTAINER).withImage(image)
                 .withArgs("train", "-f", JOB_DIR + "/" + JOB_YAML, "--checkpoint-dir", CHECKPOINT_DIR,
