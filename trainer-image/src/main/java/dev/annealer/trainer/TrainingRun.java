@@ -131,6 +131,14 @@ public final class TrainingRun {
             .run(o.out(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
       }
       TrainingSchedule schedule = TrainingSchedule.of(cfg.optimizerAndSchedule(), totalSteps, plan.stepsPerEpoch());
+      if (schedule.usesValidation() && validation == null) {
+        throw TrainerFailure.invalid("spec.data.validation", "nothing",
+            "must be set when spec.schedule.restartOnPlateau is: the plateau rule watches the validation loss");
+      }
+      if (schedule.usesValidation() && cfg.training().evalEverySteps() == null) {
+        log("event=warning message=" + quote("spec.schedule.restartOnPlateau is set but spec.training.evalEverySteps is not: "
+            + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
+      }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
       long step = resume(cfg, store, schedule, runner, optimizer);
       return loop(cfg, attempt, step, totalSteps, schedule, plan, runner, validation, store);
@@ -514,7 +522,7 @@ public final class TrainingRun {
   private static void checkModelFitsData(StepRunner runner, BatchPlan plan, Task task) {
     try {
       StepRunner.Batch b = plan.batches(0).get(0);
-      runner.model().loss(b.features(), b.labels(), Math.min(b.size(), 1) == 0 ? 0 : b.size(), task);
+      runner.model().loss(b.features(), b.labels(), b.size(), task);
     } catch (RuntimeException e) {
       throw new TrainerFailure(Reason.InvalidSpec, "spec.model does not accept the " + runner.model().inputSize()
           + " features of spec.data.features (" + firstLine(e.getMessage()) + "): check the model's input size and the feature list");

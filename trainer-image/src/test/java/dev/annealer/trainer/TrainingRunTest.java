@@ -270,4 +270,13 @@ class TrainingRunTest {
     assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(2);
     assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec --device must be cpu or gpu (got tpu)");
   }
+
+  @Test
+  void restartOnPlateauWithoutValidationDataIsInvalid() throws Exception {
+    String yaml = job("", "{type: CosineWarmRestarts, period: {steps: 10}, restartOnPlateau: {patience: 2}}", "0.01", 30)
+        .replace(", validation: " + dir.resolve("val.csv"), "");
+    assertThat(run(yaml)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec spec.data.validation must be set when "
+        + "spec.schedule.restartOnPlateau is");
+  }
 }
