@@ -499,6 +499,9 @@ final class PodRunner {
 
     private void recordExit(ContainerRun r, int code) {
         synchronized (this) {
+            if (r.exitCode != null) {
+                return; // why: the exit callback and stopProcesses() both see the same exit
+            }
             r.exitCode = code;
             r.finishedAt = Instant.now();
             r.terminationMessage = terminationMessage(r, code);
