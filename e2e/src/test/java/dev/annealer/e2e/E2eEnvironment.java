@@ -71,6 +71,7 @@ public final class E2eEnvironment implements AutoCloseable {
     private Path operatorKubeconfig;
     private Process operator;
     private int operatorStarts;
+    private volatile boolean operatorStoppedOnPurpose;
 
     private E2eEnvironment(Path root, Path binDir, List<String> trainerCommand) throws IOException {
         this.root = root;
@@ -192,10 +193,12 @@ public final class E2eEnvironment implements AutoCloseable {
         Files.writeString(operatorLog(), "=== operator start " + (++operatorStarts) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         operator = pb.start();
+        operatorStoppedOnPurpose = false;
     }
 
     /** SIGKILLs the operator process and waits until it is gone. */
     public synchronized void killOperator() throws InterruptedException {
+        operatorStoppedOnPurpose = true;
         if (operator != null) {
             operator.destroyForcibly();
             operator.waitFor(30, TimeUnit.SECONDS);
@@ -287,11 +290,12 @@ public final class E2eEnvironment implements AutoCloseable {
 
     /**
      * Runs the trainer locally and uninterrupted on {@code jobYaml} (what the pods read from the ConfigMap) in the
-     * repository root, like a user's {@code annealer-trainer train -f job.yaml --checkpoint-dir DIR}; cached per
-     * spec text.
+     * repository root, like a user's {@code annealer-trainer train -f job.yaml --checkpoint-dir DIR}; cached by
+     * {@code name} (jobs that differ only in metadata or {@code suspend} train the same parameters).
      */
     public TrainerLog uninterrupted(String name, String jobYaml) {
-        return references.computeIfAbsent(jobYaml, y -> {
+        return references.computeIfAbsent(name, k -> {
+            String y = jobYaml;
             try {
                 Path dir = Files.createDirectories(out.resolve("uninterrupted").resolve(name));
                 Path job = dir.resolve("job.yaml");
@@ -336,10 +340,12 @@ public final class E2eEnvironment implements AutoCloseable {
      */
     public void await(String what, Duration timeout, String ns, String jobName, Callable<Boolean> condition) {
         try {
-            org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+            org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsMatching(e -> !(e instanceof AssertionError))
+                    .failFast("the operator process exited", () -> !operatorStoppedOnPurpose && !operatorAlive())
                     .until(condition);
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what + "\n"
+        } catch (ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new AssertionError(e.getMessage() + " (waiting at most " + timeout.toSeconds() + " s for: " + what + ")\n"
                     + dump(ns, jobName), e);
         }
     }
