@@ -15,8 +15,10 @@ k8s-binaries:
 test: k8s-binaries
 	$(MVN) verify
 
-# For now the main job is a schedule preview of the quickstart (replaced by the full control-plane demo).
-demo: preview
+# The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
+# builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.
+demo:
+	bash hack/demo.sh
 
 preview:
 	@test -f cli/target/annealer-cli.jar || $(MVN) -q -DskipTests install
