@@ -117,6 +117,7 @@ export KUBECONFIG="$ANNEALER_DEVCLUSTER_DIR/kubeconfig"
 # why: the lease namespace cannot be inferred outside a cluster; loopback + a random port never takes a
 # trainer pod's 127.0.1.N:8080
 KUBERNETES_NAMESPACE=annealer-system QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=0 ANNEALER_PROGRESS_POLL_INTERVAL=1s \
+  ANNEALER_TRAINER_PROGRESS_PORT="${DEMO_PROGRESS_PORT:-8080}" \
   java -Xmx384m -XX:+UseSerialGC -jar "$OPERATOR_JAR" >"$OUT/logs/operator.log" 2>&1 </dev/null &
 OPERATOR_PID=$!
 "$K" get nodes -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.nvidia\.com/gpu,CPU:.status.allocatable.cpu,READY:.status.conditions[?(@.type=="Ready")].status' | sed 's/^/  /'

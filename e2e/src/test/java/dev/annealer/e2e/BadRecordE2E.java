@@ -40,7 +40,7 @@ class BadRecordE2E {
         Files.copy(env.root().resolve("examples/data/quickstart-train.csv"), data,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<String, Object> manifest = Jobs.shortQuickstart(env.root(), job);
-        Jobs.spec(manifest, "data").put("train", data.toAbsolutePath().toUri().toString().replace("file:/", "file:///"));
+        Jobs.spec(manifest, "data").put("train", "file://" + data.toAbsolutePath());
         Jobs.spec(manifest, "failurePolicy").put("maxFailures", 2);
         Jobs.spec(manifest, "failurePolicy").put("backoff", Map.of("initialSeconds", 1, "maxSeconds", 2));
         Jobs.apply(env, ns, manifest);

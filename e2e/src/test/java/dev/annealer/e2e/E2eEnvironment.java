@@ -72,6 +72,8 @@ public final class E2eEnvironment implements AutoCloseable {
     private Process operator;
     private int operatorStarts;
     private volatile boolean operatorStoppedOnPurpose;
+    /** Trainer progress port for this environment's pods; not 8080, which another devcluster on this host may use. */
+    private final int progressPort = freePortUnchecked();
 
     private E2eEnvironment(Path root, Path binDir, List<String> trainerCommand) throws IOException {
         this.root = root;
@@ -190,6 +192,8 @@ public final class E2eEnvironment implements AutoCloseable {
         pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(freePort()));
         pb.environment().put("ANNEALER_PROGRESS_POLL_INTERVAL", "1s");
+        // why: pods of another devcluster on this host also get 127.0.1.N: a port of our own avoids clashes
+        pb.environment().put("ANNEALER_TRAINER_PROGRESS_PORT", Integer.toString(progressPort));
         Files.writeString(operatorLog(), "=== operator start " + (++operatorStarts) + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         operator = pb.start();
@@ -423,6 +427,14 @@ public final class E2eEnvironment implements AutoCloseable {
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        }
+    }
+
+    private static int freePortUnchecked() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
