@@ -10,7 +10,7 @@
 #   ANNEALER_DEVCLUSTER_DIR   state folder (default ~/.cache/annealer/devcluster); wiped by `up`
 #   DEVCLUSTER_NODES          number of GPU nodes (default 1)
 #   DEVCLUSTER_GPUS_PER_NODE  nvidia.com/gpu per node (default 1)
-#   ANNEALER_TRAINER_JAR      jar standing for the annealer-trainer image (default trainer-image/target/*.jar)
+#   ANNEALER_TRAINER_JAR      a runnable jar standing for the annealer-trainer image
 #   ANNEALER_TRAINER_COMMAND  or a command standing for it (e.g. "bin/annealer-trainer"); wins over the jar
 #                             without either: `java -cp <trainer-image classes + deps> $ANNEALER_TRAINER_MAIN`
 #   ANNEALER_TRAINER_MAIN     main class of the trainer (default dev.annealer.trainer.TrainerMain)
@@ -38,12 +38,9 @@ running_pid() {
 # group_alive PGID: a process of the group still runs (zombies, already dead and waiting for a reaper, don't count).
 group_alive() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 
+# trainer_jar: only an explicitly given jar (the module's own jar is not runnable: it has no dependencies inside)
 trainer_jar() {
-  if [[ -n "${ANNEALER_TRAINER_JAR:-}" ]]; then echo "$ANNEALER_TRAINER_JAR"; return; fi
-  local j
-  for j in "$ROOT"/trainer-image/target/annealer-trainer*.jar; do
-    [[ -f "$j" && "$j" != *-sources.jar && "$j" != *original-* ]] && { echo "$j"; return; }
-  done
+  [[ -n "${ANNEALER_TRAINER_JAR:-}" ]] && echo "$ANNEALER_TRAINER_JAR"
 }
 
 # trainer_command: the trainer from its module's classes when there is no jar (no fat jar needed)

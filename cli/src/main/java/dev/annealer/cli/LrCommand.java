@@ -53,7 +53,7 @@ public final class LrCommand implements Callable<Integer> {
         }
         Schedule schedule;
         if (source.file != null) {
-            schedule = Schedules.fromJob(source.file, stepsPerEpoch).schedule();
+            schedule = Schedules.fromJob(source.file, stepsPerEpoch, spec.commandLine().getErr()).schedule();
         } else {
             Integer k = null;
             if (stepsPerEpoch != null) {

@@ -5,6 +5,7 @@ import dev.annealer.schedule.ScheduleValidationException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import dev.annealer.trainer.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "annealer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fine-tuning jobs whose cosine / SGDR learning-rate schedule is part of the contract.",
-        subcommands = {ScheduleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ScheduleCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input. */
@@ -40,7 +41,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code (tests call this). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new Main());
+        // the trainer's command writes to the streams it is given (a PrintStream, not picocli's writer)
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == TrainCommand.class) {
+                    return cls.cast(new TrainCommand(out, err));
+                }
+                return fallback.create(cls);
+            }
+        };
+        CommandLine cl = new CommandLine(new Main(), factory);
         PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         cl.setOut(o);

@@ -46,7 +46,7 @@ public final class PreviewCommand implements Callable<Integer> {
         if (width < 10 || width > 1000) {
             throw new BadInputException("--width must be between 10 and 1000 (got " + width + ")");
         }
-        Schedules.Job job = Schedules.fromJob(file, stepsPerEpoch);
+        Schedules.Job job = Schedules.fromJob(file, stepsPerEpoch, spec.commandLine().getErr());
         long n = steps != null ? steps : job.totalSteps();
         if (n <= 0) {
             throw new BadInputException(steps != null ? "--steps must be >= 1 (got " + steps + ")"

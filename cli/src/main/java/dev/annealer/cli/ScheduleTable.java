@@ -30,7 +30,7 @@ final class ScheduleTable {
             SchedulePosition p = s.position(start);
             long len = p.cycleLength();
             long last = len > 0 ? start + len - 1 : start;
-            rows.add(new Row("cycle " + c, start, len, p.cyclePeak(), s.lr(last)));
+            rows.add(new Row(s.cycleCount() == 0 ? "constant" : "cycle " + c, start, len, p.cyclePeak(), s.lr(last)));
         }
         long end = s.endStep();
         if (end >= 0 && end < steps) {
@@ -71,9 +71,14 @@ final class ScheduleTable {
         String lr = String.format("%.3g", p.learningRate());
         return switch (p.phase()) {
             case WARMUP -> "training ends at step " + last + " inside the warmup, at LR " + lr;
-            case HOLD -> "training ends at step " + last + " in the final hold at LR " + lr
+            case HOLD -> s.cycleCount() == 0 ? "training ends at step " + last + " at the constant LR " + lr
+                    : "training ends at step " + last + " in the final hold at LR " + lr
                     + (s.endStep() >= 0 ? " (the last cycle ended at step " + s.endStep() + ")" : "");
             case ANNEALING -> {
+                if (p.cycleLength() > 0 && p.cycleStep() + 1 > p.cycleLength()) {
+                    yield "training ends at step " + last + ", " + (p.cycleStep() + 1) + " steps into cycle " + p.cycle()
+                            + " of " + p.cycleLength() + " (following the cosine past its horizon) at LR " + lr;
+                }
                 long pct = p.cycleLength() > 0 ? Math.round(100.0 * (p.cycleStep() + 1) / p.cycleLength()) : 0;
                 yield pct >= 100 ? "training ends at step " + last + ", the last step of cycle " + p.cycle()
                         + ", at LR " + lr

@@ -60,11 +60,15 @@ final class Schedules {
     }
 
     /** Reads a FineTuneJob and builds its schedule ({@code stepsPerEpoch} resolves epoch-based durations). */
-    static Job fromJob(Path file, Double stepsPerEpoch) {
+    static Job fromJob(Path file, Double stepsPerEpoch, java.io.PrintWriter err) {
         if (stepsPerEpoch != null && !(stepsPerEpoch > 0)) {
             throw new BadInputException("--steps-per-epoch must be > 0 (got " + stepsPerEpoch + ")");
         }
         FineTuneJob job = FineTuneJobs.read(file);
+        for (String w : FineTuneJobs.portabilityWarnings(file)) {
+            err.println("annealer: warning: " + w);
+        }
+        err.flush();
         try {
             Schedule s = JobSchedules.schedule(job, stepsPerEpoch);
             return new Job(job, s, JobSchedules.totalSteps(job.getSpec().getTraining(), stepsPerEpoch));

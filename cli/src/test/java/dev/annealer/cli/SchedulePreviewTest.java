@@ -98,6 +98,25 @@ class SchedulePreviewTest {
     }
 
     @Test
+    void constantAndContinuingCosineSchedulesAreDescribedAsSuch(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        String q = Files.readString(Path.of(Cli.example("quickstart.yaml")));
+        String head = q.substring(0, q.indexOf("  schedule:"));
+        String tail = q.substring(q.indexOf("  checkpoint:"));
+        Path constant = tmp.resolve("constant.yaml");
+        Files.writeString(constant, head + "  schedule:\n    type: Constant\n    warmup: {steps: 50}\n" + tail);
+        Cli c = Cli.run("schedule", "preview", "-f", constant.toString());
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(c.out()).containsPattern("constant\\s+50\\s+-").contains("at the constant LR 0.00300");
+        Path cosine = tmp.resolve("cosine.yaml");
+        Files.writeString(cosine, head + "  schedule:\n    type: Cosine\n    afterHorizon: Continue\n"
+                + "    horizon: {steps: 500}\n" + tail);
+        Cli k = Cli.run("schedule", "preview", "-f", cosine.toString());
+        assertThat(k.exitCode()).as(k.err()).isZero();
+        assertThat(k.out()).contains("1725 steps into cycle 0 of 500 (following the cosine past its horizon)");
+    }
+
+    @Test
     void epochBasedJobsPreviewWithAnEpochSize() {
         Cli r = Cli.run("schedule", "preview", "-f", Cli.example("torchscript-finetune.yaml"), "--steps-per-epoch", "100");
         assertThat(r.exitCode()).as(r.err()).isZero();

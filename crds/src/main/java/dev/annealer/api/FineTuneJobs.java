@@ -42,6 +42,8 @@ import java.util.stream.Collectors;
 public final class FineTuneJobs {
 
     private static final ObjectMapper MAPPER = newMapper();
+    private static final java.util.regex.Pattern QUANTITY =
+            java.util.regex.Pattern.compile(dev.annealer.api.v1alpha1.Sources.QUANTITY_PATTERN);
 
     private FineTuneJobs() {
     }
@@ -97,7 +99,6 @@ public final class FineTuneJobs {
             throw new ManifestException(source, null, tree.toString(), source
                     + ": a manifest must be a mapping with apiVersion, kind, metadata and spec (got " + shortText(tree) + ")");
         }
-        checkYaml11Booleans(text, source);
         checkHeader(tree, "apiVersion", FineTuneJob.API_VERSION, source);
         checkHeader(tree, "kind", FineTuneJob.KIND, source);
         FineTuneJob job;
@@ -130,36 +131,49 @@ public final class FineTuneJobs {
             "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF");
 
     /**
-     * Rejects unquoted {@code y}, {@code no}, {@code on}, ... : this parser reads them as strings, but kubectl reads
-     * them as booleans, so a manifest that trains locally would be rejected (or mean something else) in the cluster.
+     * Portability warnings for a manifest that this parser accepts but kubectl would read differently: unquoted
+     * {@code y}, {@code no}, {@code on}, ... are strings here and booleans for kubectl and the API server (YAML 1.1),
+     * so {@code label: y} trains locally and is rejected by {@code kubectl apply}. Each warning names the file, the
+     * field and the fix. Empty when the text is fine (or not YAML at all: {@link #parse} reports that).
      */
-    private static void checkYaml11Booleans(String text, String source) {
+    public static List<String> portabilityWarnings(String text, String source) {
+        List<String> out = new ArrayList<>();
         org.yaml.snakeyaml.nodes.Node root;
         try {
             root = new org.yaml.snakeyaml.Yaml().compose(new java.io.StringReader(text));
         } catch (RuntimeException e) {
-            return; // syntax errors are reported by the main parser with a line number
+            return out;
         }
-        checkYaml11Booleans(root, "", source);
+        yaml11Booleans(root, "", source, out);
+        return out;
     }
 
-    private static void checkYaml11Booleans(org.yaml.snakeyaml.nodes.Node node, String path, String source) {
+    /** {@link #portabilityWarnings(String, String)} of a file (empty when it cannot be read). */
+    public static List<String> portabilityWarnings(Path file) {
+        try {
+            return portabilityWarnings(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static void yaml11Booleans(org.yaml.snakeyaml.nodes.Node node, String path, String source, List<String> out) {
         if (node instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
             for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
                 String key = t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k ? k.getValue() : "?";
                 String p = path.isEmpty() ? key : path + "." + key;
-                checkYaml11Booleans(t.getKeyNode(), p, source);
-                checkYaml11Booleans(t.getValueNode(), p, source);
+                yaml11Booleans(t.getKeyNode(), p, source, out);
+                yaml11Booleans(t.getValueNode(), p, source, out);
             }
         } else if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sq) {
             for (int i = 0; i < sq.getValue().size(); i++) {
-                checkYaml11Booleans(sq.getValue().get(i), path + "[" + i + "]", source);
+                yaml11Booleans(sq.getValue().get(i), path + "[" + i + "]", source, out);
             }
         } else if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode sc
                 && sc.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
                 && YAML11_BOOLEANS.contains(sc.getValue())) {
-            throw new ManifestException(source, path, sc.getValue(), source + ": " + path + ": write \"" + sc.getValue()
-                    + "\" in quotes (got an unquoted " + sc.getValue() + " at line " + (sc.getStartMark().getLine() + 1)
+            out.add(source + ": " + path + ": write \"" + sc.getValue() + "\" in quotes (got an unquoted "
+                    + sc.getValue() + " at line " + (sc.getStartMark().getLine() + 1)
                     + "): kubectl and the API server read it as a boolean (YAML 1.1); use true/false for booleans");
         }
     }
@@ -258,6 +272,11 @@ public final class FineTuneJobs {
             String p = path + "." + f.getName();
             if (v == null && f.isAnnotationPresent(Required.class)) {
                 throw new ManifestException(source, p, null, source + ": " + p + " is required (missing)");
+            }
+            if (v instanceof io.fabric8.kubernetes.api.model.Quantity q
+                    && !QUANTITY.matcher(q.toString()).matches()) {
+                throw new ManifestException(source, p, q.toString(), source + ": " + p
+                        + " must be a Kubernetes quantity such as 8, 500m or 32Gi (got " + q + ")");
             }
             if (v instanceof List<?> list) {
                 for (int i = 0; i < list.size(); i++) {

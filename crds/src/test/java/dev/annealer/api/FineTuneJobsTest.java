@@ -178,18 +178,28 @@ class FineTuneJobsTest {
     }
 
     @Test
-    void unquotedYaml11BooleansAreRejectedBecauseKubectlReadsThemAsBooleans() {
+    void unquotedYaml11BooleansGetAWarningBecauseKubectlReadsThemAsBooleans() {
         String bad = resource("sketch.yaml").replace("    label: \"y\"\n", "    label: n\n");
-        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
-                .isInstanceOfSatisfying(ManifestException.class, e -> {
-                    assertThat(e.field()).isEqualTo("spec.data.label");
-                    assertThat(e.value()).isEqualTo("n");
-                })
-                .hasMessageStartingWith("job.yaml: spec.data.label: write \"n\" in quotes (got an unquoted n at line ");
+        // this parser reads a string, as the trainer needs ...
+        assertThat(FineTuneJobs.parse(bad, "job.yaml").getSpec().getData().getLabel()).isEqualTo("n");
+        // ... and says that kubectl would not
+        assertThat(FineTuneJobs.portabilityWarnings(bad, "job.yaml")).singleElement().asString()
+                .startsWith("job.yaml: spec.data.label: write \"n\" in quotes (got an unquoted n at line 20)");
         String list = resource("sketch.yaml").replace("features: [f0, f1, f2, f3]", "features: [f0, on]");
-        assertThatThrownBy(() -> FineTuneJobs.parse(list, "job.yaml")).hasMessageContaining("spec.data.features[1]");
-        // quoted, and true/false, are fine
-        FineTuneJobs.parse(resource("sketch.yaml").replace("    label: \"y\"\n", "    label: 'n'\n"), "job.yaml");
+        assertThat(FineTuneJobs.portabilityWarnings(list, "job.yaml")).singleElement().asString()
+                .contains("spec.data.features[1]");
+        // quoted strings and true/false are fine
+        assertThat(FineTuneJobs.portabilityWarnings(resource("sketch.yaml"), "job.yaml")).isEmpty();
+    }
+
+    @Test
+    void quantitiesUseTheKubernetesSyntax() {
+        String bad = resource("sketch.yaml").replace("memory: 32Gi", "memory: 32GB");
+        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
+                .isInstanceOfSatisfying(ManifestException.class, e -> assertThat(e.field()).isEqualTo("spec.resources.memory"))
+                .hasMessage("job.yaml: spec.resources.memory must be a Kubernetes quantity such as 8, 500m or 32Gi (got 32GB)");
+        FineTuneJobs.parse(resource("sketch.yaml").replace("memory: 32Gi", "memory: 1.5e9"), "job.yaml");
+        FineTuneJobs.parse(resource("sketch.yaml").replace("cpu: \"8\"", "cpu: 500m"), "job.yaml");
     }
 
     @Test

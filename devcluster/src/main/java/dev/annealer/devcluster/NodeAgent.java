@@ -134,7 +134,31 @@ public final class NodeAgent implements AutoCloseable {
                 }
             }
         }, 30_000);
+        awaitSchedulable(60);
         return this;
+    }
+
+    /**
+     * Waits until the node lifecycle controller has seen the nodes Ready and removed its {@code not-ready} taint,
+     * so "started" means pods can be scheduled.
+     */
+    private void awaitSchedulable(int seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            boolean all = nodeNames.stream().map(n -> client.nodes().withName(n).get()).allMatch(n -> n != null
+                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().stream()
+                    .noneMatch(t -> t.getKey().startsWith("node.kubernetes.io/"))));
+            if (all) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warning("nodes still tainted after " + seconds + " s: pods may wait for the node lifecycle controller");
     }
 
     private void onPod(Pod pod) {
@@ -163,7 +187,7 @@ public final class NodeAgent implements AutoCloseable {
                 .addToLabels(NODE_LABEL, "true")
                 .endMetadata().build();
         client.nodes().resource(node).createOr(r -> r.update());
-        client.nodes().withName(name).editStatus(n -> {
+        Retry.onConflict(() -> client.nodes().withName(name).editStatus(n -> {
             n.getStatus().setCapacity(capacity);
             n.getStatus().setAllocatable(capacity);
             n.getStatus().setAddresses(List.of(new NodeAddress("127.0.0.1", "InternalIP"),
@@ -174,7 +198,7 @@ public final class NodeAgent implements AutoCloseable {
                     .withMachineID(name).withSystemUUID(name).withBootID(name).build());
             n.getStatus().setConditions(conditions(Instant.now()));
             return n;
-        });
+        }));
         LOG.info(() -> "registered node " + name + " with nvidia.com/gpu=" + config.gpusPerNode());
     }
 
@@ -196,14 +220,14 @@ public final class NodeAgent implements AutoCloseable {
         for (String name : nodeNames) {
             try {
                 renewLease(name, now);
-                client.nodes().withName(name).editStatus(n -> {
+                Retry.onConflict(() -> client.nodes().withName(name).editStatus(n -> {
                     if (n.getStatus().getConditions() == null || n.getStatus().getConditions().isEmpty()) {
                         n.getStatus().setConditions(conditions(now));
                     } else {
                         n.getStatus().getConditions().forEach(c -> c.setLastHeartbeatTime(now.toString()));
                     }
                     return n;
-                });
+                }));
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.log(Level.WARNING, "heartbeat of " + name + " failed: " + e.getMessage());
@@ -213,6 +237,13 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void renewLease(String name, Instant now) {
+        Retry.onConflict(() -> {
+            renewLeaseOnce(name, now);
+            return null;
+        });
+    }
+
+    private void renewLeaseOnce(String name, Instant now) {
         java.time.ZonedDateTime renew = now.atZone(ZoneOffset.UTC);
         Lease existing = client.resources(Lease.class).inNamespace("kube-node-lease").withName(name).get();
         if (existing == null) {

@@ -727,12 +727,12 @@ final class PodRunner {
     /** Writes the pod status from the current state; keeps conditions others own (PodScheduled, DisruptionTarget). */
     private void writeStatus() {
         try {
-            client.pods().inNamespace(ns).withName(name).editStatus(p -> {
+            Retry.onConflict(() -> client.pods().inNamespace(ns).withName(name).editStatus(p -> {
                 synchronized (this) {
                     applyStatus(p);
                 }
                 return p;
-            });
+            }));
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 LOG.warning("cannot update status of " + ns + "/" + name + ": " + e.getMessage());

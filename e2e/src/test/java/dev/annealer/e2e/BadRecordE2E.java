@@ -55,7 +55,7 @@ class BadRecordE2E {
         GenericKubernetesResource mid = env.job(ns, job).get();
         assertThat(statusLong(mid, "failures")).as("the preemption is not a failure").isZero();
 
-        // A bad record lands in the data while attempt 2 waits for the node: line 202, field x3.
+        // A bad record lands in the data while attempt 2 waits for the node: line 202, field f3.
         List<String> lines = new ArrayList<>(Files.readAllLines(data));
         String[] fields = lines.get(201).split(",", -1);
         fields[3] = "x";
@@ -71,7 +71,7 @@ class BadRecordE2E {
         assertThat(statusLong(failed, "failures")).isEqualTo(1);
         assertThat(statusLong(failed, "preemptions")).isEqualTo(1);
         String message = String.valueOf(status(failed, "lastTerminationMessage"));
-        assertThat(message).startsWith("failed: reason=BadRecord ").contains("train.csv:202").contains("x3");
+        assertThat(message).startsWith("failed: reason=BadRecord ").contains("train.csv:202").contains("f3");
         ContainerStateTerminated t = env.lastSeen(ns, job + "-2").getStatus().getContainerStatuses().get(0)
                 .getState().getTerminated();
         assertThat(t.getExitCode()).isEqualTo(2);

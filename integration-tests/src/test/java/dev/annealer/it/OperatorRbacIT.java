@@ -59,7 +59,9 @@ class OperatorRbacIT {
             new String[] {"", "events", "create"},
             new String[] {"coordination.k8s.io", "leases", "get"},
             new String[] {"coordination.k8s.io", "leases", "create"},
-            new String[] {"coordination.k8s.io", "leases", "update"});
+            new String[] {"coordination.k8s.io", "leases", "update"},
+            // why: fabric8's LeaderElector (used by JOSDK leader election) renews its LeaseLock with PATCH
+            new String[] {"coordination.k8s.io", "leases", "patch"});
 
     /** What an operator of fine-tuning jobs must never be able to do. */
     private static final List<String[]> FORBIDDEN = List.of(

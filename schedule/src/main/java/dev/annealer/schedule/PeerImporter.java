@@ -60,8 +60,8 @@ public final class PeerImporter {
     private static final Map<String, List<String>> ACCEPTED = new LinkedHashMap<>();
 
     static {
-        ACCEPTED.put(NAMES.get(0), List.of("lr", "T_max", "eta_min", "last_epoch"));
-        ACCEPTED.put(NAMES.get(1), List.of("lr", "T_0", "T_mult", "eta_min", "last_epoch"));
+        ACCEPTED.put(NAMES.get(0), List.of("lr", "T_max", "eta_min", "last_epoch", "verbose"));
+        ACCEPTED.put(NAMES.get(1), List.of("lr", "T_0", "T_mult", "eta_min", "last_epoch", "verbose"));
         ACCEPTED.put(NAMES.get(2), List.of("lr", "num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"));
         ACCEPTED.put(NAMES.get(3), List.of("lr", "num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"));
         ACCEPTED.put(NAMES.get(4), List.of("lr", "num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch",

@@ -327,12 +327,12 @@ final class Resolver {
         return 0.0;
     }
 
+    /**
+     * The floor must be a finite LR >= 0. It may exceed the peak: the cosine then rises from the peak to the
+     * "floor", exactly as torch/timm/optax compute it for eta_min > lr, so imported schedules stay expressible.
+     */
     private static void checkMin(double min, double peak, String field) {
         nonNegative(min, field);
-        if (min > peak) {
-            throw ScheduleValidationException.of(field, min, "be <= the peak learning rate " + peak,
-                    "the cosine anneals from the peak down to this floor");
-        }
     }
 
     private static void nonNegative(double v, String field) {

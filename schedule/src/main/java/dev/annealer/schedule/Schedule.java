@@ -27,6 +27,12 @@ import dev.annealer.schedule.SchedulePosition.Phase;
 public final class Schedule {
 
     private static final double HALF_PI = Math.PI / 2;
+    /**
+     * For non-default shapes (cosineWaves != 0.5, kDecay != 1), a cosine factor below 2^-55 is returned as 0: that is
+     * exactly where the peers' {@code (1 + cos x) / 2} rounds to 0 ({@code cos x} rounds to -1 within 1e-8 rad of the
+     * trough), and where the phase itself is only known to its rounding (cosineWaves 0.3 is not exactly 3/10).
+     */
+    private static final double PEER_ZERO = 0x1p-55;
 
     private final ScheduleConfig config;
     private final Plan plan;
@@ -36,6 +42,9 @@ public final class Schedule {
     private final long[] pieceStarts;
     private final double holdValue;
     private final boolean canonicalShape;
+    /** afterHorizon: Continue: the horizon as a double-double, and as a long when whole (else -1). */
+    private final DD continuePeriod;
+    private final long continueWhole;
 
     private Schedule(ScheduleConfig config) {
         this.config = config;
@@ -43,6 +52,14 @@ public final class Schedule {
         this.canonical = plan.canonicalText();
         this.fingerprint = "sha256:" + sha256(canonical);
         this.canonicalShape = plan.waves == 0.5 && plan.kDecay == 1.0;
+        if (plan.kind == Plan.Kind.CYCLES && plan.continueAfter) {
+            this.continuePeriod = DD.of(plan.period.toDoubleDouble());
+            Rational p = plan.period.reduced();
+            this.continueWhole = p.isInteger() && p.num().bitLength() < 61 ? p.num().longValue() : -1;
+        } else {
+            this.continuePeriod = null;
+            this.continueWhole = -1;
+        }
         if (plan.kind == Plan.Kind.CYCLES) {
             this.cycles = new Cycles(plan.period, plan.multiplier, plan.float64Log);
             this.pieceStarts = null;
@@ -104,8 +121,9 @@ public final class Schedule {
     }
 
     /**
-     * The first step of cycle {@code cycle} without early restarts, or -1 when the schedule has no such cycle.
-     * Exact (rational arithmetic); meant for tables and plots, not the per-step hot path.
+     * The first step of cycle {@code cycle} without early restarts, or -1 when the schedule has no such cycle, or
+     * {@code Long.MAX_VALUE} when it would start beyond 2^62. Exact (rational arithmetic); meant for tables and plots,
+     * not the per-step hot path.
      */
     public long cycleStart(long cycle) {
         if (cycle < 0) {
@@ -148,6 +166,29 @@ public final class Schedule {
 
     /** The learning rate of step {@code step} (>= 0). Pure, O(1). */
     public double lr(long step) {
+        if (step >= plan.warmupSteps && cycles != null && !plan.continueAfter && cycles.fastInt()) {
+            // hot path for whole periods and multipliers: exact long arithmetic, no allocation
+            long k = step - origin();
+            long j = cycles.indexInt(k);
+            if (plan.maxCycles >= 0 && j >= plan.maxCycles) {
+                return holdValue;
+            }
+            long r = k - cycles.startInt(j);
+            long len = cycles.lengthInt(j);
+            double b = len == Long.MAX_VALUE ? Double.MAX_VALUE : (double) (len - r);
+            return cycleLr(peakOf(j), plan.min, plan.exponent, (double) r, b);
+        }
+        if (step >= plan.warmupSteps && cycles != null && !plan.continueAfter) {
+            // hot path for fractional periods / real multipliers: double-double tables, no allocation
+            long k = step - origin();
+            long j = cycles.indexReal(k);
+            if (j >= 0) {
+                if (plan.maxCycles >= 0 && j >= plan.maxCycles) {
+                    return holdValue;
+                }
+                return cycleLr(peakOf(j), plan.min, plan.exponent, cycles.elapsedReal(k, j), cycles.remainingReal(k, j));
+            }
+        }
         return evaluate(step, null, false).learningRate();
     }
 
@@ -200,22 +241,63 @@ public final class Schedule {
         if (plan.continueAfter) {
             return continued(step, k);
         }
-        Cycles.Loc loc = cycles.locate(k, c0);
-        long cycle = c0 + loc.j();
+        // the same arithmetic as lr(step), so position(step).learningRate() == lr(step) bit for bit
+        long cycle;
+        double r;
+        double b;
+        long cycleStep;
+        long len;
+        long jReal = restart == null && !cycles.fastInt() ? cycles.indexReal(k) : -1;
+        if (restart == null && cycles.fastInt()) {
+            cycle = cycles.indexInt(k);
+            long rl = k - cycles.startInt(cycle);
+            long ll = cycles.lengthInt(cycle);
+            r = rl;
+            b = ll == Long.MAX_VALUE ? Double.MAX_VALUE : (double) (ll - rl);
+            cycleStep = Math.max(0, rl);
+            len = ll;
+        } else if (jReal >= 0) {
+            cycle = jReal;
+            r = cycles.elapsedReal(k, cycle);
+            b = cycles.remainingReal(k, cycle);
+            cycleStep = Math.max(0, wholeFloor(r));
+            len = cycleStep + Math.max(0, wholeCeil(b));
+        } else {
+            Cycles.Loc loc = cycles.locate(k, c0);
+            cycle = c0 + loc.j();
+            r = loc.r().value();
+            b = loc.b().value();
+            cycleStep = Math.max(0, loc.floorR());
+            len = loc.ceilB() == Long.MAX_VALUE ? Long.MAX_VALUE : cycleStep + Math.max(0, loc.ceilB());
+        }
         if (plan.maxCycles >= 0 && cycle >= plan.maxCycles) {
             // hold: steps since the hold began = steps since the start of cycle maxCycles
             long since = full ? holdSince(k, c0) : 0;
             return new SchedulePosition(step, plan.maxCycles, since, 0, plan.min, holdValue, Phase.HOLD);
         }
         double peakI = peakOf(cycle);
-        double lr = cycleLr(peakI, plan.min, plan.exponent, loc.r(), loc.b());
-        long cycleStep = Math.max(0, loc.floorR());
-        long len = loc.ceilB() == Long.MAX_VALUE ? Long.MAX_VALUE : cycleStep + Math.max(0, loc.ceilB());
+        double lr = cycleLr(peakI, plan.min, plan.exponent, r, b);
         return new SchedulePosition(step, cycle, cycleStep, len, peakI, lr, Phase.ANNEALING);
+    }
+
+    /** floor(x) for a step count computed in floating point: a value within 1e-9 below an integer is that integer. */
+    private static long wholeFloor(double x) {
+        double f = Math.floor(x);
+        return (long) (x - f > 1 - 1e-9 ? f + 1 : f);
+    }
+
+    /** ceil(x), with a value within 1e-9 above an integer taken as that integer. */
+    private static long wholeCeil(double x) {
+        double c = Math.ceil(x);
+        return (long) (c - x > 1 - 1e-9 ? c - 1 : c);
     }
 
     private long holdSince(long k, long c0) {
         long rel = plan.maxCycles - c0;
+        if (c0 == 0) {
+            long first = cycles.firstStep(rel);
+            return first == Long.MAX_VALUE ? 0 : Math.max(0, k - first);
+        }
         Rational s = cycles.exactStart(c0, rel);
         long first = s.ceil().longValue();
         return Math.max(0, k - first);
@@ -224,18 +306,46 @@ public final class Schedule {
     /** afterHorizon: Continue: one cycle whose cosine keeps going past its end. */
     private SchedulePosition continued(long step, long k) {
         double lr;
-        double t0 = cycles.periodDouble();
-        if (canonicalShape && plan.period.isInteger() && plan.period.reduced().num().bitLength() < 61) {
-            long t = plan.period.reduced().num().longValue();
+        if (canonicalShape && continueWhole > 0) {
+            // whole period: exact reduction modulo the cosine's period 2T
+            long t = continueWhole;
             long rem = k % (2 * t);
             long r = rem <= t ? rem : 2 * t - rem;
-            lr = cycleLr(plan.peak, plan.min, plan.exponent, DD.of(r), DD.of(t - r));
+            lr = cycleLr(plan.peak, plan.min, plan.exponent, (double) r, (double) (t - r));
+        } else if (plan.kDecay == 1.0) {
+            // theta = waves * k / T in double-double, so its fractional part stays exact far past the horizon
+            DD theta = DD.of(k).mul(plan.waves).div(continuePeriod);
+            lr = rawLr(plan.peak, plan.min, plan.exponent, waveFactor(theta));
         } else {
-            double x = k / t0;
-            lr = shapeLr(plan.peak, plan.min, plan.exponent, x);
+            lr = shapeLr(plan.peak, plan.min, plan.exponent, k / continuePeriod.hi());
         }
-        long len = (long) Math.ceil(t0);
+        long len = (long) Math.ceil(continuePeriod.hi());
         return new SchedulePosition(step, 0, k, len, plan.peak, lr, Phase.ANNEALING);
+    }
+
+    /** cos^2(pi * theta) for theta given in double-double: reduced and folded before rounding to double. */
+    private static double waveFactor(DD theta) {
+        DD v = theta.sub(DD.of(Math.floor(theta.hi())));
+        if (v.signum() < 0) {
+            v = v.add(DD.ONE);
+        }
+        if (v.hi() >= 1.0) {
+            v = v.sub(DD.ONE);
+        }
+        DD half = DD.of(0.5);
+        if (v.sub(half).signum() > 0) {
+            v = DD.ONE.sub(v);
+        }
+        DD d = half.sub(v);
+        if (d.signum() == 0) {
+            return 0.0;
+        }
+        if (v.hi() > 0.25) {
+            double sn = StrictMath.sin(Math.PI * d.value());
+            return sn * sn < PEER_ZERO ? 0.0 : sn * sn;
+        }
+        double c = StrictMath.cos(Math.PI * v.value());
+        return c * c;
     }
 
     private SchedulePosition evaluateList(long step, PlateauState.Restart restart) {
@@ -296,12 +406,13 @@ public final class Schedule {
      * trough even in cycles of 10^11 steps; at r = 0 the result is exactly the peak.
      */
     private double cycleLr(double peak, double min, double p, DD r, DD b) {
+        return cycleLr(peak, min, p, r.value(), b.value());
+    }
+
+    private double cycleLr(double peak, double min, double p, double rv, double bv) {
         if (!canonicalShape) {
-            double x = r.hi() / (r.hi() + b.hi());
-            return shapeLr(peak, min, p, x);
+            return shapeLr(peak, min, p, rv / (rv + bv));
         }
-        double rv = r.value();
-        double bv = b.value();
         if (rv == 0) {
             return peak;
         }
@@ -312,13 +423,13 @@ public final class Schedule {
         if (bv <= 0) {
             return min;
         }
-        DD total = r.add(b);
+        // r and b are each accurate to full relative precision (the subtraction was done in double-double)
+        double total = rv + bv;
         if (rv <= bv) {
-            double c = StrictMath.cos(HALF_PI * r.div(total).hi());
-            double f = c * c;
-            return rawLr(peak, min, p, f);
+            double c = StrictMath.cos(HALF_PI * (rv / total));
+            return rawLr(peak, min, p, c * c);
         }
-        double s = StrictMath.sin(HALF_PI * b.div(total).hi());
+        double s = StrictMath.sin(HALF_PI * (bv / total));
         return rawLr(peak, min, p, s * s);
     }
 
@@ -344,7 +455,10 @@ public final class Schedule {
         return rawLr(peak, min, p, waveFactor(plan.waves * xe));
     }
 
-    /** cos^2(pi * theta), reduced so that exact half-integers give exactly 0 and integers exactly 1. */
+    /**
+     * cos^2(pi * theta), reduced so that exact half-integers give exactly 0 and integers exactly 1, and a factor
+     * below {@link #PEER_ZERO} is 0 (so the LR there is exactly the floor, as the peers give).
+     */
     private static double waveFactor(double theta) {
         double v = theta - Math.floor(theta);
         if (v > 0.5) {
@@ -355,7 +469,7 @@ public final class Schedule {
         }
         if (v > 0.25) {
             double s = StrictMath.sin(Math.PI * (0.5 - v));
-            return s * s;
+            return s * s < PEER_ZERO ? 0.0 : s * s;
         }
         double c = StrictMath.cos(Math.PI * v);
         return c * c;

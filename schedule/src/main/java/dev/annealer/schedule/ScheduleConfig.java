@@ -25,7 +25,7 @@ import java.util.Objects;
  *     placement: Prefix           #   Prefix: before cycle 0, which starts when the warmup ends (HF, optax,
  *                                 #   timm warmup_prefix=True) | Overlap: replaces the first steps of cycle 0,
  *                                 #   whose clock starts at step 0 (timm warmup_prefix=False)  (default Prefix)
- *   minLearningRate: 1.0e-6       # eta_min, the floor of every cosine, in [0, learningRate]      (default 0)
+ *   minLearningRate: 1.0e-6       # eta_min, the floor of every cosine, >= 0 (above the peak: rises) (default 0)
  *   # --- Cosine only ---
  *   horizon: {steps: 20000}       # decay length; steps or epochs. Default: the rest of training
  *                                 #   (TrainingContext.totalSteps minus a Prefix warmup)

@@ -10,7 +10,8 @@ package dev.annealer.schedule;
  *       step, {@code cycleLength} = number of whole steps that belong to the cycle (for fractional periods the cycle
  *       starts at the first step at or after its real start time). For {@code afterHorizon: Continue} the single
  *       cycle never ends and {@code cycleStep} may exceed {@code cycleLength}. In an explicit cycle list, the cycle's
- *       own warmup is reported as WARMUP with the cycle's index.</li>
+ *       own warmup is reported as WARMUP with the cycle's index, and there {@code cycleStep} / {@code cycleLength}
+ *       count from the cycle's first step over its whole length (warmup included).</li>
  *   <li>{@link Phase#HOLD}: the LR no longer changes: after the last cycle (then {@code cycle} = number of cycles run
  *       and {@code cycleStep} = steps since the hold began), or a {@code Constant} schedule (cycle 0, steps since the
  *       warmup ended). {@code cycleLength = 0} means "unbounded".</li>

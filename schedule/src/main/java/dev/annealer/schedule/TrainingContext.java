@@ -16,7 +16,7 @@ public record TrainingContext(long totalSteps, Double stepsPerEpoch) {
 
     public TrainingContext {
         if (stepsPerEpoch != null && !(stepsPerEpoch > 0 && Double.isFinite(stepsPerEpoch))) {
-            throw ScheduleValidationException.of("spec.training.stepsPerEpoch", stepsPerEpoch,
+            throw ScheduleValidationException.of("stepsPerEpoch", stepsPerEpoch,
                     "be a finite number > 0", "it converts durations given in epochs into optimizer steps");
         }
     }

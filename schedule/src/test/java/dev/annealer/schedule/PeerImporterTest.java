@@ -29,7 +29,7 @@ class PeerImporterTest {
         ScheduleValidationException e = reject("torch:CosineAnnealingLR", Map.of("lr", 0.1, "T_max", 10, "gamma", 0.1), null);
         assertThat(e.field()).isEqualTo("args.gamma");
         assertThat(e).hasMessage("args.gamma must be one of the arguments of torch:CosineAnnealingLR: "
-                + "[lr, T_max, eta_min, last_epoch] (got 0.1): unknown arguments are rejected rather than ignored");
+                + "[lr, T_max, eta_min, last_epoch, verbose] (got 0.1): unknown arguments are rejected rather than ignored");
         assertThat(reject("torch:CosineAnnealingLR", Map.of("lr", 0.1), null)).hasMessageStartingWith(
                 "args.T_max must be set (got null)");
         assertThat(reject("torch:CosineAnnealingWarmRestarts", Map.of("lr", 0.1, "T_0", 10, "T_mult", 1.5), null))
@@ -73,5 +73,15 @@ class PeerImporterTest {
     void lastEpochOtherThanMinusOneIsNotAScheduleDefinition() {
         assertThat(reject("torch:CosineAnnealingLR", Map.of("lr", 1.0, "T_max", 3, "last_epoch", 5), null))
                 .hasMessageStartingWith("args.last_epoch must be -1 (a fresh scheduler) (got 5)");
+    }
+
+    @Test
+    void troughsOfNonDefaultCosinesAreExactlyZeroLikeThePeers() {
+        // transformers, num_cycles 0.3, 72 steps after the warmup: step 122 has 0.3 * 2 * 120/72 = 1, so
+        // 0.5 * (1 + cos(pi * 1.0)) = 0.0 exactly in transformers; 0.3 is not exactly 3/10, the trough must still be 0
+        Schedule s = Schedule.of(PeerImporter.fromPeer("transformers:get_cosine_schedule_with_warmup",
+                Map.of("lr", 0.1, "num_warmup_steps", 2, "num_training_steps", 74, "num_cycles", 0.3), null));
+        assertThat(s.lr(122)).isZero();
+        assertThat(s.lr(121)).isPositive();
     }
 }

@@ -2,6 +2,7 @@ package dev.annealer.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -229,5 +230,85 @@ class ScheduleEdgesTest {
         Schedule s = Schedule.of(sgdr(0.1, 10, 1).build());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.lr(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step must be >= 0 (got -1)");
+    }
+
+    @Test
+    void positionReportsExactlyTheLrOfLr() {
+        List<Schedule> all = List.of(Schedule.of(sgdr(0.1, 10, 2).minLearningRate(1e-4).maxCycles(6).build()),
+                Schedule.of(sgdr(0.1, 30, 1.5).build()), Schedule.of(sgdr(0.1, 67.5, 1).warmupSteps(3, 0).build()),
+                Schedule.of(sgdr(0.1, 1000, 3).build()), Schedule.of(sgdr(0.1, 100, 1.1).kDecay(2.0).build()),
+                Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts).horizonSteps(100)
+                        .maxCycles(3).build()),
+                Schedule.of(PeerImporter.fromPeer("torch:CosineAnnealingWarmRestarts",
+                        Map.of("lr", 0.5, "T_0", 1, "T_mult", 10, "eta_min", 0.001), 1)),
+                Schedule.of(PeerImporter.fromPeer("timm:CosineLRScheduler", Map.of("lr", 0.1, "t_initial", 30,
+                        "cycle_mul", 1.5, "cycle_limit", 5, "warmup_t", 10), null)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(1);
+        for (Schedule s : all) {
+            for (int i = 0; i < 3000; i++) {
+                long step = i < 1500 ? i : rnd.nextLong(2_000_000_000_000L);
+                assertThat(Double.doubleToRawLongBits(s.position(step).learningRate()))
+                        .as("%s step %d", s.config(), step).isEqualTo(Double.doubleToRawLongBits(s.lr(step)));
+                assertThat(s.lr(step, PlateauState.initial())).isEqualTo(s.lr(step));
+            }
+        }
+    }
+
+    @Test
+    void aFloorAboveThePeakRisesLikeThePeers() {
+        // torch CosineAnnealingLR(lr=3e-4, T_max=10, eta_min=0.01): eta_min + (lr - eta_min) (1 + cos(pi t / T)) / 2
+        Schedule s = Schedule.of(PeerImporter.fromPeer("torch:CosineAnnealingLR",
+                Map.of("lr", 3e-4, "T_max", 10, "eta_min", 0.01), null));
+        assertThat(s.lr(0)).isEqualTo(3e-4);
+        assertThat(s.lr(5)).isCloseTo(0.01 + (3e-4 - 0.01) * 0.5, org.assertj.core.data.Offset.offset(1e-17));
+        assertThat(s.lr(10)).isEqualTo(0.01);
+        assertThat(ScheduleConfig.fromManifest(s.config().toManifest(), s.config().context())).isEqualTo(s.config());
+    }
+
+    @Test
+    void fractionalPeriodsHitWholeBoundariesExactlyEvenAtHugeSteps() {
+        // horizon 100 in 6 cycles: T_0 = 50/3, S_3 = 50 exactly
+        Schedule small = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts)
+                .horizonSteps(100).maxCycles(6).build());
+        assertThat(small.position(50).cycle()).isEqualTo(3);
+        assertThat(small.position(50).cycleStep()).isZero();
+        assertThat(small.lr(50)).isEqualTo(1.0);
+        assertThat(small.position(49).cycle()).isEqualTo(2);
+        // horizon 10^12 in 6 cycles: T_0 = 10^12 / 6, S_3 = 5 x 10^11 exactly
+        Schedule huge = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.CosineWarmRestarts)
+                .horizonSteps(1e12).maxCycles(6).build());
+        assertThat(huge.position(500_000_000_000L).cycle()).isEqualTo(3);
+        assertThat(huge.lr(500_000_000_000L)).isEqualTo(1.0);
+        assertThat(huge.position(499_999_999_999L).cycle()).isEqualTo(2);
+        assertThat(huge.lr(499_999_999_999L)).isPositive().isLessThan(1e-20);
+        assertThat(huge.cycleStart(3)).isEqualTo(500_000_000_000L);
+        assertThat(huge.endStep()).isEqualTo(1_000_000_000_000L);
+    }
+
+    @Test
+    void continuedCosinesStayExactFarPastTheirHorizon() {
+        // horizon 10.5, Continue: lr = cos^2(pi/2 * k / 10.5) = cos^2(pi * (k mod 21) / 21)
+        Schedule frac = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.Cosine).horizonSteps(10.5)
+                .afterHorizon(ScheduleConfig.AfterHorizon.Continue).build());
+        // transformers-style num_cycles 1.5 over 100 steps, Continue: cos^2(pi * 1.5 k / 100) = cos^2(pi (3k mod 200) / 200)
+        Schedule waves = Schedule.of(ScheduleConfig.builder().learningRate(1.0).type(Type.Cosine).horizonSteps(100)
+                .cosineWaves(1.5).afterHorizon(ScheduleConfig.AfterHorizon.Continue).build());
+        for (long k = 1_000_000_000_000L; k < 1_000_000_000_000L + 420; k++) {
+            double c = Math.cos(Math.PI * (k % 21) / 21.0);
+            assertThat(frac.lr(k)).as("step %d", k).isCloseTo(c * c, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            double c2 = Math.cos(Math.PI * ((3 * k) % 200) / 200.0);
+            if (Math.abs(c2) > 1e-3) {
+                assertThat(waves.lr(k)).as("step %d", k).isCloseTo(c2 * c2, org.assertj.core.data.Percentage.withPercentage(1e-9));
+            } else {
+                assertThat(waves.lr(k)).isCloseTo(c2 * c2, org.assertj.core.data.Offset.offset(1e-17));
+            }
+        }
+    }
+
+    @Test
+    void unreachableCyclesAnswerAtOnce() {
+        Schedule s = Schedule.of(sgdr(0.1, 100, 1.1).build());
+        assertThat(s.cycleStart(1_000_000)).isEqualTo(Long.MAX_VALUE);
+        assertThat(s.cycleStart(300)).isPositive().isLessThan(Long.MAX_VALUE);
     }
 }

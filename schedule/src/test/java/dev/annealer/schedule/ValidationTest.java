@@ -62,8 +62,8 @@ class ValidationTest {
 
     @Test
     void fieldByFieldMessages() {
-        assertThat(reject(sgdr("minLearningRate", 1e-3))).hasMessage("spec.schedule.minLearningRate must be <= the "
-                + "peak learning rate 3.0E-4 (got 0.001): the cosine anneals from the peak down to this floor");
+        assertThat(reject(sgdr("minLearningRate", -1e-3))).hasMessage("spec.schedule.minLearningRate must be a finite "
+                + "number >= 0 (got -0.001): it is a learning rate");
         assertThat(reject(sgdr("maxCycles", 0))).hasMessageStartingWith("spec.schedule.maxCycles must be >= 1");
         assertThat(reject(sgdr("maxCycles", 2.5))).hasMessageStartingWith("spec.schedule.maxCycles must be a whole number (got 2.5)");
         assertThat(reject(sgdr("peakDecay", 1.5))).hasMessageStartingWith("spec.schedule.peakDecay must be in (0, 1] (got 1.5)");

@@ -19,16 +19,33 @@ import java.util.regex.PatternSyntaxException;
 
 /** Builds the model named by {@code spec.model} and resolves {@code trainable} / {@code learningRateMultipliers}. */
 public final class ModelFactory {
+  /** Next to exported DJL parameters: the builtin source string of their architecture. */
+  public static final String ARCHITECTURE_FILE = "architecture";
+
   private ModelFactory() {}
 
-  /** A parsed {@code builtin:mlp?hidden=64,64&activation=tanh}. */
-  public record Mlp(int[] hidden, String activation) {}
-
-  public static Mlp parseBuiltin(String source, String field) {
-    if (!source.startsWith("builtin:mlp")) {
-      throw TrainerFailure.invalid(field, source, "must be builtin:mlp?hidden=H1,H2&activation=tanh|relu|gelu|sigmoid");
+  /**
+   * A parsed builtin source: {@code builtin:mlp?hidden=64,64&activation=tanh} or
+   * {@code builtin:cnn?image=1x8x8&channels=8,16&hidden=32}.
+   */
+  public record Builtin(String kind, int[] hidden, String activation, int[] image, int[] channels) {
+    public DjlModel build(int inputs, int outputs, Device device) {
+      if (kind.equals("cnn")) {
+        return DjlModel.cnn(inputs, image[0], image[1], image[2], channels, hidden, outputs, device);
+      }
+      return DjlModel.mlp(inputs, hidden, outputs, activation, device);
     }
-    int[] hidden = {64, 64};
+  }
+
+  public static Builtin parseBuiltin(String source, String field) {
+    String kind = source.startsWith("builtin:mlp") ? "mlp" : source.startsWith("builtin:cnn") ? "cnn" : null;
+    if (kind == null || !(source.length() == 11 || source.charAt(11) == '?')) {
+      throw TrainerFailure.invalid(field, source, "must be builtin:mlp?hidden=H1,H2&activation=tanh|relu|gelu|sigmoid or "
+          + "builtin:cnn?image=CxHxW&channels=C1,C2&hidden=H1");
+    }
+    int[] hidden = kind.equals("cnn") ? new int[] {64} : new int[] {64, 64};
+    int[] image = null;
+    int[] channels = {16, 32};
     String activation = "relu";
     int q = source.indexOf('?');
     if (q >= 0) {
@@ -50,22 +67,47 @@ public final class ModelFactory {
             }
           }
           case "activation" -> activation = value;
-          default -> throw TrainerFailure.invalid(field, source, "knows the options hidden and activation, not '" + p[0] + "'");
+          case "image" -> image = ints(value.split("x"), field, source, "image=CxHxW, e.g. image=1x8x8");
+          case "channels" -> channels = ints(value.split(","), field, source, "channels=C1,C2, e.g. channels=8,16");
+          default -> throw TrainerFailure.invalid(field, source, "knows the options hidden, activation, image, channels, not '"
+              + p[0] + "'");
         }
       }
     }
     if (!List.of("tanh", "relu", "gelu", "sigmoid").contains(activation)) {
       throw TrainerFailure.invalid(field, source, "activation must be tanh, relu, gelu or sigmoid");
     }
-    return new Mlp(hidden, activation);
+    if (kind.equals("cnn") && (image == null || image.length != 3)) {
+      throw TrainerFailure.invalid(field, source, "needs image=CxHxW: how the feature columns form an image (row-major)");
+    }
+    return new Builtin(kind, hidden, activation, image, channels);
+  }
+
+  private static int[] ints(String[] parts, String field, String source, String form) {
+    try {
+      int[] out = java.util.Arrays.stream(parts).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+      for (int v : out) {
+        if (v < 1) {
+          throw new NumberFormatException();
+        }
+      }
+      return out;
+    } catch (NumberFormatException e) {
+      throw TrainerFailure.invalid(field, source, "must use positive integers in " + form);
+    }
   }
 
   public static DjlModel build(JobConfig.Model spec, int inputs, int outputs, long seed, Device device,
       Map<String, String> env) {
     switch (spec.format()) {
       case "builtin" -> {
-        Mlp mlp = parseBuiltin(spec.source(), "spec.model.source");
-        DjlModel m = DjlModel.mlp(inputs, mlp.hidden(), outputs, mlp.activation(), device);
+        Builtin b = parseBuiltin(spec.source(), "spec.model.source");
+        DjlModel m;
+        try {
+          m = b.build(inputs, outputs, device);
+        } catch (IllegalArgumentException e) {
+          throw TrainerFailure.invalid("spec.model.source", spec.source(), "does not fit spec.data.features: " + e.getMessage());
+        }
         Initializers.linearDefault(m, seed);
         return m;
       }
@@ -80,12 +122,23 @@ public final class ModelFactory {
       }
       case "djl" -> {
         Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
-        Mlp mlp = parseBuiltin(spec.architecture(), "spec.model.architecture");
+        Path sidecar = file.toAbsolutePath().getParent().resolve(ARCHITECTURE_FILE);
+        String architecture = spec.architecture();
+        if (architecture == null) {
+          try {
+            architecture = Files.readString(sidecar).trim();
+          } catch (IOException e) {
+            throw new TrainerFailure(Reason.MissingFile, "spec.model.source " + spec.source() + " is DJL parameters, but "
+                + sidecar + " (the builtin architecture they belong to, e.g. builtin:mlp?hidden=64,64) does not exist: "
+                + "use the model/ directory a finished FineTuneJob wrote, or write that file");
+          }
+        }
+        Builtin b = parseBuiltin(architecture, sidecar.toString());
         try {
-          return DjlModel.mlpFromSaved(file, inputs, mlp.hidden(), outputs, mlp.activation(), device);
+          return DjlModel.fromSaved(file, b.build(inputs, outputs, device));
         } catch (IOException | MalformedModelException | RuntimeException e) {
           throw new TrainerFailure(Reason.InvalidSpec, "spec.model.source " + spec.source() + " does not hold DJL parameters for "
-              + spec.architecture() + " with " + inputs + " inputs and " + outputs + " outputs (" + e.getMessage()
+              + architecture + " with " + inputs + " inputs and " + outputs + " outputs (" + e.getMessage()
               + "): check spec.model.architecture and spec.data.features");
         }
       }

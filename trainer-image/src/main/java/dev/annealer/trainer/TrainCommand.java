@@ -23,8 +23,9 @@ public class TrainCommand implements Callable<Integer> {
       description = "FineTuneJob manifest (the whole resource or a local file)")
   Path jobFile;
 
-  @Option(names = "--checkpoint-dir", required = true, paramLabel = "DIR",
-      description = "Where checkpoints, progress.json and lrRangeTest output go; resumes from it")
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+      description = "Where checkpoints, progress.json and lrRangeTest output go; resumes from it "
+          + "(default: annealer-checkpoints/<metadata.name> in the working directory)")
   Path checkpointDir;
 
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu",
@@ -55,12 +56,30 @@ public class TrainCommand implements Callable<Integer> {
     this.err = err;
   }
 
+  /**
+   * libtorch's default (one spinning OpenMP thread per host core) oversubscribes shared nodes and small models: one
+   * intra-op thread unless {@code ANNEALER_CPU_THREADS} or {@code -Dai.djl.pytorch.num_threads} says otherwise
+   * (docs/benchmarks.md). Must run before the engine loads.
+   */
+  static void cpuThreadDefaults(String envThreads) {
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", envThreads == null || envThreads.isBlank() ? "1" : envThreads.trim());
+    }
+    if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+  }
+
   @Override
   public Integer call() {
     if (logEvery < 1) {
       err.println("error: --log-every must be >= 1 (got " + logEvery + ")");
       return 2;
     }
+    cpuThreadDefaults(System.getenv("ANNEALER_CPU_THREADS"));
     Preemption preemption = Preemption.install();
     boolean tty = System.console() != null && !noProgressBar;
     TrainingRun.Options options = new TrainingRun.Options(jobFile, checkpointDir, device, logEvery, progressPort,

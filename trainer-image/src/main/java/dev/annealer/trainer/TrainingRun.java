@@ -59,7 +59,7 @@ public final class TrainingRun {
   public record Options(Path jobFile, Path checkpointDir, String device, int logEvery, Integer progressPort,
       Map<String, String> env, PrintStream out, PrintStream err, boolean progressBar) {}
 
-  private final Options o;
+  private Options o;
   private final Preemption preemption;
   private final TerminationLog termination;
   private final TrainerMetrics metrics = new TrainerMetrics();
@@ -94,6 +94,11 @@ public final class TrainingRun {
 
   private int train() throws IOException {
     JobConfig cfg = JobConfigReader.read(o.jobFile());
+    if (o.checkpointDir() == null) {
+      // local convenience: a stable per-job directory, so running the same command again resumes
+      o = new Options(o.jobFile(), Path.of("annealer-checkpoints", cfg.job().name()).toAbsolutePath(), o.device(),
+          o.logEvery(), o.progressPort(), o.env(), o.out(), o.err(), o.progressBar());
+    }
     int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
     log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
         + quote(o.checkpointDir().toString()));
@@ -126,6 +131,14 @@ public final class TrainingRun {
             .run(o.out(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
       }
       TrainingSchedule schedule = TrainingSchedule.of(cfg.optimizerAndSchedule(), totalSteps, plan.stepsPerEpoch());
+      if (schedule.usesValidation() && validation == null) {
+        throw TrainerFailure.invalid("spec.data.validation", "nothing",
+            "must be set when spec.schedule.restartOnPlateau is: the plateau rule watches the validation loss");
+      }
+      if (schedule.usesValidation() && cfg.training().evalEverySteps() == null) {
+        log("event=warning message=" + quote("spec.schedule.restartOnPlateau is set but spec.training.evalEverySteps is not: "
+            + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
+      }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
       long step = resume(cfg, store, schedule, runner, optimizer);
       return loop(cfg, attempt, step, totalSteps, schedule, plan, runner, validation, store);
@@ -203,6 +216,7 @@ public final class TrainingRun {
     long startNanos = System.nanoTime();
     long lastCheckpointNanos = startNanos;
     double lastLoss = Double.NaN;
+    long lastEvalStep = -1;
     ProgressServer server = startServer(attempt);
     ProgressBar bar = o.progressBar() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.err()))
@@ -232,6 +246,7 @@ public final class TrainingRun {
         boolean snapshot = ck.keepCycleSnapshots() && cycleEnd;
         if (evalNow || (snapshot && valBatches != null)) {
           validationLoss = runner.evaluate(valBatches);
+          lastEvalStep = step;
           schedule.observeValidation(step, validationLoss);
           log("event=eval step=" + step + " validationLoss=" + validationLoss);
         }
@@ -262,12 +277,13 @@ public final class TrainingRun {
         }
         String msg = "checkpointed after preemption: step=" + step + " checkpoint=" + lastCheckpoint.name();
         log("event=preempted signal=" + preemption.signal() + " step=" + step + " checkpoint=" + lastCheckpoint.name()
-            + " secondsSinceSignal=" + fmt(preemption.secondsSinceSignal()));
+            + " secondsSinceSignal=" + fmt(preemption.secondsSinceSignal())
+            + (o.env().get("ANNEALER_GRACE_SECONDS") != null ? " graceSeconds=" + o.env().get("ANNEALER_GRACE_SECONDS") : ""));
         termination.write(msg);
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
         return EXIT_PREEMPTED;
       }
-      if (valBatches != null && (cfg.training().evalEverySteps() == null || step % cfg.training().evalEverySteps() != 0)) {
+      if (valBatches != null && lastEvalStep != step) {
         // evaluation at the end of training is part of the contract even without evalEverySteps
         validationLoss = runner.evaluate(valBatches);
         log("event=eval step=" + step + " validationLoss=" + validationLoss);
@@ -279,6 +295,7 @@ public final class TrainingRun {
         checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, lastCycleEnd, last.cycle(), lastLoss);
       }
       String digest = ParamsDigest.sha256(runner.parameters());
+      exportModel(cfg, (DjlModel) runner.model());
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
       termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
           + " loss=" + lastLoss);
@@ -298,6 +315,31 @@ public final class TrainingRun {
       if (server != null) {
         server.close();
       }
+    }
+  }
+
+  /**
+   * Builtin models also leave {@code <checkpoint-dir>/model/model-0000.params} + {@code architecture}: DJL
+   * parameters that a later job fine-tunes with {@code format: djl}.
+   */
+  private void exportModel(JobConfig cfg, DjlModel model) throws IOException {
+    String architecture = cfg.model().format().equals("builtin") ? cfg.model().source()
+        : cfg.model().format().equals("djl") ? architectureOf(cfg) : null;
+    if (architecture == null) {
+      return;
+    }
+    Path dir = o.checkpointDir().resolve("model");
+    Path params = model.saveDjl(dir, "model");
+    Files.writeString(dir.resolve(ModelFactory.ARCHITECTURE_FILE), architecture + "\n");
+    log("event=model-export file=" + quote(params.toString()) + " architecture=" + quote(architecture));
+  }
+
+  private String architectureOf(JobConfig cfg) {
+    try {
+      Path file = Locations.resolve(cfg.model().source(), o.env());
+      return Files.readString(file.toAbsolutePath().getParent().resolve(ModelFactory.ARCHITECTURE_FILE)).trim();
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -340,11 +382,12 @@ public final class TrainingRun {
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
-    String name = store.write(step, m, params, state.buffers());
+    CheckpointStore.Written written = store.write(step, m, params, state.buffers());
+    String name = written.name();
     double seconds = (System.nanoTime() - t0) / 1e9;
     metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
     metrics.checkpoints.increment();
-    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + ParamsDigest.sha256(params), name);
+    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + written.paramsSha256(), name);
     List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
     log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
         + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")
@@ -479,7 +522,7 @@ public final class TrainingRun {
   private static void checkModelFitsData(StepRunner runner, BatchPlan plan, Task task) {
     try {
       StepRunner.Batch b = plan.batches(0).get(0);
-      runner.model().loss(b.features(), b.labels(), Math.min(b.size(), 1) == 0 ? 0 : b.size(), task);
+      runner.model().loss(b.features(), b.labels(), b.size(), task);
     } catch (RuntimeException e) {
       throw new TrainerFailure(Reason.InvalidSpec, "spec.model does not accept the " + runner.model().inputSize()
           + " features of spec.data.features (" + firstLine(e.getMessage()) + "): check the model's input size and the feature list");

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Acceptance: the trainer runs as a separate process; it is SIGKILLed / SIGTERMed at random steps and resumed each
  * time. Every trial's final paramsSha256 and every learning rate it logged must equal the uninterrupted run's.
+ * The job uses warmup, SGDR with a real multiplier, gradient accumulation, clipping, shuffling, evaluation and
+ * restart-on-plateau, so the optimizer moments, the data order and the plateau state all have to survive.
  */
 class KillResumeExactnessTest {
   static final long STEPS = 900;
@@ -44,9 +46,9 @@ class KillResumeExactnessTest {
           data:
             train: %s
             validation: %s
-            features: [x0, x1, x2, x3, x4, x5, x6, x7]
+            features: [f0, f1, f2, f3, f4, f5, f6, f7]
             label: "y"
-          training: {maxSteps: %d, batchSize: 32, gradientAccumulation: 2, evalEverySteps: 100, seed: 11}
+          training: {maxSteps: %d, batchSize: 32, gradientAccumulation: 2, evalEverySteps: 50, seed: 11}
           optimizer: {type: AdamW, learningRate: 0.005, weightDecay: 0.01, gradientClipNorm: 1.0}
           schedule:
             type: CosineWarmRestarts
@@ -55,6 +57,7 @@ class KillResumeExactnessTest {
             period: {steps: 60}
             periodMultiplier: 2
             peakDecay: 0.9
+            restartOnPlateau: {patience: 2, minDelta: 0.02}
           checkpoint: {everySteps: 37, keepLast: 2, keepCycleSnapshots: true}
         """.formatted(dir.resolve("train.csv"), dir.resolve("val.csv"), STEPS));
     Path ck = dir.resolve("straight");
@@ -66,6 +69,9 @@ class KillResumeExactnessTest {
     straightDigest = m.group(2);
     straightLrs = p.learningRates();
     assertThat(straightLrs).hasSize((int) STEPS);
+    // the plateau rule fired: geometric cycles (30 warmup, then 60, 120, 240, 480) reach only cycle 3 by step 900,
+    // so a cycle >= 5 means early restarts happened and their state had to survive the interruptions
+    assertThat(p.lines).anyMatch(l -> l.contains("event=step step=") && l.matches(".* cycle=([5-9]|\\d\\d) .*"));
     assertThat(Files.readString(dir.resolve("straight.term"))).startsWith("succeeded: step=" + STEPS + " checkpoint=step-")
         .contains("paramsSha256=" + straightDigest);
   }

@@ -73,8 +73,18 @@ class PyTorchReferenceTest {
     StepRunner runner = new StepRunner(model, optimizerOf(run), Task.REGRESSION, null, model.parameterNames(), Map.of());
     int steps = run.get("steps").asInt();
     List<String> failures = new ArrayList<>();
+    // the LR comes from the schedule engine, imported from the same torch scheduler and arguments
+    Map<String, Object> args = new java.util.LinkedHashMap<>(
+        new com.fasterxml.jackson.databind.ObjectMapper().convertValue(run.get("scheduler_args"), Map.class));
+    args.put("lr", run.get("optimizer_args").get("lr").asDouble());
+    dev.annealer.schedule.Schedule schedule = dev.annealer.schedule.Schedule.of(
+        dev.annealer.schedule.PeerImporter.fromPeer("torch:" + run.get("scheduler").asText(), args, null));
     for (int s = 0; s < steps; s++) {
-      double lr = run.get("lr").get(s).asDouble();
+      double lr = schedule.lr(s);
+      double expectedLr = run.get("lr").get(s).asDouble();
+      if (Math.abs(lr - expectedLr) > 1e-12 * Math.abs(expectedLr)) {
+        failures.add("step " + s + " lr " + lr + " != " + expectedLr);
+      }
       double loss = runner.step(List.of(f.batch(s)), lr).loss();
       double expected = run.get("loss_before_step").get(s).asDouble();
       if (Math.abs(loss - expected) > REL * Math.abs(expected)) {

@@ -44,12 +44,14 @@ class TrainingRunTest {
         %s""".formatted(dir.resolve("train.csv"), dir.resolve("val.csv"), maxSteps, learningRate, schedule, extraSpec);
   }
 
+  String device = "cpu";
+
   int run(String yaml) throws Exception {
     Path f = dir.resolve("job.yaml");
     Files.writeString(f, yaml);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), "cpu", 10, null,
+    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), device, 10, null,
         Map.of("ANNEALER_TERMINATION_LOG", term.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), false), new Preemption()).run();
     stdout = out.toString(StandardCharsets.UTF_8);
@@ -87,7 +89,7 @@ class TrainingRunTest {
   void malformedRowFailsWithBadRecordNamingFileLineAndField() throws Exception {
     Files.writeString(dir.resolve("train.csv"), Files.readString(dir.resolve("train.csv")) + "1,2,3,x,5,6,7,8,9\n");
     assertThat(run(job("", COSINE, "0.01", 30))).isEqualTo(2);
-    assertThat(Files.readString(term)).startsWith("failed: reason=BadRecord ").contains("train.csv:202: field 'x3' value 'x'");
+    assertThat(Files.readString(term)).startsWith("failed: reason=BadRecord ").contains("train.csv:202: field 'f3' value 'x'");
   }
 
   @Test
@@ -134,5 +136,147 @@ class TrainingRunTest {
         + "under schedule sha256:").contains("onScheduleChange: Continue");
     assertThat(run(changed.replace("keepLast: 2}", "keepLast: 2, onScheduleChange: Continue}"))).isZero();
     assertThat(stdout).contains("schedule changed since step-000000000030").contains("done step=60");
+  }
+
+  @Test
+  void lrRangeTestWritesCsvPlotAndSuggestion() throws Exception {
+    String yaml = job("", COSINE, "0.01", 60).replace("training: {maxSteps: 60,",
+        "training: {mode: lrRangeTest, lrRangeTest: {startLearningRate: 1.0e-5, endLearningRate: 1.0}, maxSteps: 60,");
+    assertThat(run(yaml)).isZero();
+    assertThat(stdout).containsPattern("suggested learningRate=[0-9.e-]+");
+    assertThat(Files.readString(term)).startsWith("succeeded: step=").contains("checkpoint=none")
+        .containsPattern("suggestedLearningRate=[0-9.E-]+");
+    List<String> csv = Files.readAllLines(dir.resolve("ck/lr-range-test.csv"));
+    assertThat(csv.get(0)).isEqualTo("step,learningRate,loss,smoothedLoss");
+    assertThat(Double.parseDouble(csv.get(1).split(",")[1])).isEqualTo(1.0e-5);
+    assertThat(dir.resolve("ck/lr-range-test.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void torchScriptSourceWithFrozenLayerAndHeadMultiplier() throws Exception {
+    Path pt = dir.resolve("m.pt");
+    try (var in = getClass().getResourceAsStream("/reference-mlp-traced.pt")) {
+      Files.copy(in, pt);
+    }
+    // the reference module takes 4 inputs
+    String yaml = job("", COSINE, "0.01", 20)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"" + pt + "\", format: torchscript, trainable: ['2\\..*'], "
+                + "learningRateMultipliers: {'2\\..*': 10.0}}")
+        .replace("label: \"y\"}", "label: \"y\", features: [f0, f1, f2, f3]}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    var c = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+    // frozen first layer: unchanged from the saved module; head trained
+    assertThat(c.params().get("0.weight")).containsExactly(ReferenceFixture.initialParams().get("0.weight"));
+    assertThat(c.params().get("2.weight")).isNotEqualTo(ReferenceFixture.initialParams().get("2.weight"));
+    assertThat(c.optimizerBuffers()).containsOnlyKeys("2.weight/exp_avg", "2.weight/exp_avg_sq", "2.bias/exp_avg",
+        "2.bias/exp_avg_sq");
+  }
+
+  @Test
+  void classificationTrainsWithCrossEntropy() throws Exception {
+    StringBuilder sb = new StringBuilder("a,b,label\n");
+    for (int i = 0; i < 120; i++) {
+      double a = Math.sin(i * 0.7);
+      double b = Math.cos(i * 1.3);
+      sb.append(a).append(',').append(b).append(',').append(a + b > 0.5 ? 2 : a > b ? 1 : 0).append('\n');
+    }
+    Files.writeString(dir.resolve("train.csv"), sb);
+    Files.writeString(dir.resolve("val.csv"), sb);
+    String yaml = job("", COSINE, "0.05", 40).replace("label: \"y\"}", "label: label, task: classification}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    assertThat(stdout).contains("event=eval step=40 validationLoss=");
+  }
+
+  @Test
+  void exportedDjlParametersFineTuneFromWhereTheFirstJobEnded() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    Path exported = dir.resolve("ck/model/model-0000.params");
+    assertThat(exported).isNotEmptyFile();
+    assertThat(dir.resolve("ck/model/architecture")).content().isEqualTo("builtin:mlp?hidden=8&activation=tanh\n");
+    var first = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+
+    Path second = dir.resolve("second.yaml");
+    String yaml = job("", COSINE, "0.001", 5)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"" + exported + "\", format: djl}");
+    Files.writeString(second, yaml);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = new TrainingRun(new TrainingRun.Options(second, dir.resolve("ck2"), "cpu", 1, null,
+        Map.of("ANNEALER_TERMINATION_LOG", term.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), new Preemption()).run();
+    assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    // the second job trained from the export, and the export holds exactly the first job's final parameters
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("event=step step=1 ");
+    dev.annealer.trainer.model.DjlModel loaded = dev.annealer.trainer.model.DjlModel.mlpFromSaved(exported, 8,
+        new int[] {8}, 1, "tanh", ai.djl.Device.cpu());
+    try (loaded) {
+      for (String name : first.params().keySet()) {
+        assertThat(loaded.read(name)).as(name).containsExactly(first.params().get(name));
+      }
+    }
+  }
+
+  @Test
+  void djlSourceWithoutArchitectureFileIsAClearError() throws Exception {
+    Path params = dir.resolve("lonely-0000.params");
+    Files.writeString(params, "x");
+    String yaml = job("", COSINE, "0.01", 5).replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+        "model: {source: \"" + params + "\", format: djl}");
+    assertThat(run(yaml)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.model.source ")
+        .contains(dir.resolve("architecture").toString());
+  }
+
+  @Test
+  void builtinCnnTrainsOnImageShapedFeatures() throws Exception {
+    // 1x4x4 "images": a bright left or right half is class 0 or 1
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 16; i++) {
+      sb.append('p').append(i).append(',');
+    }
+    sb.append("label\n");
+    for (int r = 0; r < 96; r++) {
+      int cls = r % 2;
+      for (int i = 0; i < 16; i++) {
+        boolean left = i % 4 < 2;
+        sb.append((left == (cls == 0) ? 1.0 : 0.0) + 0.01 * ((r * 7 + i) % 5)).append(',');
+      }
+      sb.append(cls).append('\n');
+    }
+    Files.writeString(dir.resolve("train.csv"), sb);
+    Files.writeString(dir.resolve("val.csv"), sb);
+    String yaml = job("", COSINE, "0.01", 30)
+        .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+            "model: {source: \"builtin:cnn?image=1x4x4&channels=4&hidden=8\"}")
+        .replace("label: \"y\"}", "label: label, task: classification}");
+    assertThat(run(yaml)).as(stdout + stderr).isZero();
+    var c = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
+    // reshape(0) conv(1) relu(2) pool(3) flatten(4) linear(5) relu(6) linear(7)
+    assertThat(c.params()).containsOnlyKeys("1.weight", "1.bias", "5.weight", "5.bias", "7.weight", "7.bias");
+    assertThat(c.params().get("1.weight")).hasSize(4 * 1 * 3 * 3);
+    double loss = Double.parseDouble(stdout.replaceAll("(?s).*event=done step=30 \\S+ loss=(\\S+).*", "$1"));
+    assertThat(loss).isLessThan(Math.log(2));
+    assertThat(dir.resolve("ck/model/architecture")).content().startsWith("builtin:cnn?image=1x4x4");
+  }
+
+  @Test
+  void gpuWithoutAGpuFallsBackToCpuWithOneClearLine() throws Exception {
+    device = "gpu";
+    assertThat(run(job("", COSINE, "0.01", 10))).isZero();
+    assertThat(stdout.lines().filter(l -> l.contains("event=device")).toList()).singleElement().asString()
+        .contains("device=cpu").contains("--device gpu was asked for but no GPU is visible");
+    device = "tpu";
+    assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec --device must be cpu or gpu (got tpu)");
+  }
+
+  @Test
+  void restartOnPlateauWithoutValidationDataIsInvalid() throws Exception {
+    String yaml = job("", "{type: CosineWarmRestarts, period: {steps: 10}, restartOnPlateau: {patience: 2}}", "0.01", 30)
+        .replace(", validation: " + dir.resolve("val.csv"), "");
+    assertThat(run(yaml)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec spec.data.validation must be set when "
+        + "spec.schedule.restartOnPlateau is");
   }
 }

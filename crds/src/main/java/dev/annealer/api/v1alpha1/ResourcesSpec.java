@@ -18,10 +18,14 @@ public class ResourcesSpec {
 
     @JsonPropertyDescription("CPU request of the trainer container, a Kubernetes quantity (e.g. \"8\" or 500m). "
             + "Absent: no request.")
+    @ValidationRule(value = Sources.QUANTITY_RULE,
+            message = "spec.resources.cpu must be a Kubernetes quantity such as 8, 500m or 32Gi")
     private Quantity cpu;
 
     @JsonPropertyDescription("Memory request (and limit) of the trainer container, a Kubernetes quantity (e.g. 32Gi). "
             + "Absent: no request.")
+    @ValidationRule(value = Sources.QUANTITY_RULE,
+            message = "spec.resources.memory must be a Kubernetes quantity such as 8, 500m or 32Gi")
     private Quantity memory;
 
     public Integer getGpus() {

@@ -26,6 +26,13 @@ public final class Sources {
             "spec.model.source must be pvc://CLAIM/path, file:///absolute/path, a relative path, "
                     + "or builtin:NAME[?key=value,...] (e.g. builtin:mlp?hidden=64,64)";
 
+    /** A Kubernetes resource quantity (the API server's own syntax): 8, 500m, 1.5, 32Gi, 1e3. */
+    public static final String QUANTITY_PATTERN = "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))"
+            + "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+
+    /** CEL for an int-or-string quantity field: an integer, or a string in {@link #QUANTITY_PATTERN}. */
+    public static final String QUANTITY_RULE = "type(self) == int || self.matches(r'" + QUANTITY_PATTERN + "')";
+
     public static final String PVC_PREFIX = "pvc://";
     public static final String FILE_PREFIX = "file://";
     public static final String BUILTIN_PREFIX = "builtin:";

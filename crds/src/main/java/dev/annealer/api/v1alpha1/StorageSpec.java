@@ -3,6 +3,7 @@ package dev.annealer.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.Objects;
 
@@ -11,6 +12,8 @@ import java.util.Objects;
 public class StorageSpec {
 
     @JsonPropertyDescription("Requested size of the checkpoint PVC, a Kubernetes quantity (e.g. 20Gi). Absent: 1Gi.")
+    @ValidationRule(value = Sources.QUANTITY_RULE,
+            message = "spec.checkpoint.storage.size must be a Kubernetes quantity such as 8, 500m or 32Gi")
     private Quantity size;
 
     @JsonPropertyDescription("StorageClass of the checkpoint PVC. Absent: the cluster's default StorageClass.")

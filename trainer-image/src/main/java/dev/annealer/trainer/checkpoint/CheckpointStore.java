@@ -62,25 +62,29 @@ public final class CheckpointStore {
     return String.format("step-%012d", step);
   }
 
+  /** What a write produced. */
+  public record Written(String name, String paramsSha256) {}
+
   /**
-   * Writes a checkpoint atomically and returns its name. {@code manifest} gets {@code files}, {@code paramsSha256}
+   * Writes a checkpoint atomically and returns its name and parameter digest. {@code manifest} gets {@code files}, {@code paramsSha256}
    * and {@code name} added.
    */
-  public String write(long step, Map<String, Object> manifest, Map<String, float[]> params,
+  public Written write(long step, Map<String, Object> manifest, Map<String, float[]> params,
       Map<String, float[]> optimizerBuffers) throws IOException {
     Files.createDirectories(root);
     deleteTemps();
     String name = nameOf(step);
     Path tmp = root.resolve(".tmp-" + name);
     Files.createDirectory(tmp);
-    TensorFile.write(tmp.resolve(PARAMS), params);
-    TensorFile.write(tmp.resolve(OPTIMIZER), optimizerBuffers);
+    String paramsFile = TensorFile.write(tmp.resolve(PARAMS), params);
+    String optimizerFile = TensorFile.write(tmp.resolve(OPTIMIZER), optimizerBuffers);
     Map<String, Object> m = new LinkedHashMap<>(manifest);
     m.put("name", name);
-    m.put("paramsSha256", ParamsDigest.sha256(params));
+    String digest = ParamsDigest.sha256(params);
+    m.put("paramsSha256", digest);
     Map<String, String> files = new LinkedHashMap<>();
-    files.put(PARAMS, sha256(tmp.resolve(PARAMS)));
-    files.put(OPTIMIZER, sha256(tmp.resolve(OPTIMIZER)));
+    files.put(PARAMS, paramsFile);
+    files.put(OPTIMIZER, optimizerFile);
     m.put("files", files);
     byte[] json = JSON.writeValueAsBytes(m);
     try (FileChannel ch = FileChannel.open(tmp.resolve(MANIFEST), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -89,9 +93,12 @@ public final class CheckpointStore {
     }
     fsyncDir(tmp);
     Path target = root.resolve(name);
+    Path replaced = null;
     if (Files.exists(target)) {
-      // same step written twice (e.g. SIGTERM right after a periodic checkpoint): replace it
-      deleteTree(target);
+      // same step written again: move the old one aside first, so a valid step-N exists at every instant but one rename
+      replaced = root.resolve(".tmp-replaced-" + name);
+      deleteTree(replaced);
+      Files.move(target, replaced, StandardCopyOption.ATOMIC_MOVE);
     }
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -99,7 +106,10 @@ public final class CheckpointStore {
       throw new IOException("checkpoint directory " + root + " does not support atomic rename", e);
     }
     fsyncDir(root);
-    return name;
+    if (replaced != null) {
+      deleteTree(replaced);
+    }
+    return new Written(name, digest);
   }
 
   /** Newest checkpoint that verifies; corrupt or incomplete newer ones are reported through {@code warn}. */

@@ -8,6 +8,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,33 +23,42 @@ public final class TensorFile {
 
   private TensorFile() {}
 
-  public static void write(Path file, Map<String, float[]> tensors) throws IOException {
+  /** Writes and fsyncs the file; returns the hex SHA-256 of the bytes written (hashed on the way, no re-read). */
+  public static String write(Path file, Map<String, float[]> tensors) throws IOException {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
       head.putInt(MAGIC).putInt(1).putInt(tensors.size()).flip();
-      writeFully(ch, head);
+      writeFully(ch, head, md);
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
       for (Map.Entry<String, float[]> e : tensors.entrySet()) {
         byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
         float[] v = e.getValue();
         ByteBuffer meta = ByteBuffer.allocate(8 + name.length).order(ByteOrder.LITTLE_ENDIAN);
         meta.putInt(name.length).put(name).putInt(v.length).flip();
-        writeFully(ch, meta);
+        writeFully(ch, meta, md);
         int i = 0;
         while (i < v.length) {
           buf.clear();
           int n = Math.min(v.length - i, buf.capacity() / 4);
           buf.asFloatBuffer().put(v, i, n);
           buf.limit(n * 4);
-          writeFully(ch, buf);
+          writeFully(ch, buf, md);
           i += n;
         }
       }
       ch.force(true);
     }
+    return HexFormat.of().formatHex(md.digest());
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+  private static void writeFully(FileChannel ch, ByteBuffer b, MessageDigest md) throws IOException {
+    md.update(b.duplicate());
     while (b.hasRemaining()) {
       ch.write(b);
     }

@@ -51,6 +51,52 @@ public final class DjlModel implements TrainableModel {
   }
 
   /**
+   * Builtin small CNN for inputs that are images flattened row-major into the feature columns:
+   * {@code reshape [B, C·H·W] → [B, C, H, W] → (Conv 3×3 pad 1 → ReLU → MaxPool 2×2)* → flatten → (Linear → ReLU)* →
+   * Linear(outputs)}. No batch norm, so the parameters are the whole state.
+   */
+  public static DjlModel cnn(int inputs, int channels, int height, int width, int[] filters, int[] hidden, int outputs,
+      Device device) {
+    if ((long) channels * height * width != inputs) {
+      throw new IllegalArgumentException("image " + channels + "x" + height + "x" + width + " needs " + (channels * height * width)
+          + " features, the data has " + inputs);
+    }
+    SequentialBlock seq = new SequentialBlock();
+    seq.add(list -> new NDList(list.singletonOrThrow().reshape(-1, channels, height, width)));
+    for (int f : filters) {
+      seq.add(ai.djl.nn.convolutional.Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+          .setFilters(f).build());
+      seq.add(Activation::relu);
+      seq.add(ai.djl.nn.pooling.Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+    }
+    seq.add(ai.djl.nn.Blocks.batchFlattenBlock());
+    for (int h : hidden) {
+      seq.add(Linear.builder().setUnits(h).build());
+      seq.add(Activation::relu);
+    }
+    seq.add(Linear.builder().setUnits(outputs).build());
+    return sequential(seq, inputs, device);
+  }
+
+  /** Names a top-level sequential block's parameters {@code <child index>.<name>} and makes them trainable. */
+  private static DjlModel sequential(SequentialBlock seq, int inputs, Device device) {
+    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    seq.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    int index = 0;
+    for (Pair<String, Block> child : seq.getChildren()) {
+      for (Pair<String, Parameter> p : child.getValue().getDirectParameters()) {
+        named.put(index + "." + p.getValue().getName(), p.getValue());
+      }
+      index++;
+    }
+    for (Parameter p : named.values()) {
+      p.getArray().setRequiresGradient(true);
+    }
+    return new DjlModel(manager, null, seq, named, inputs);
+  }
+
+  /**
    * Builtin multi-layer perceptron {@code Linear(in→h1) → act → … → Linear(→out)}; parameters are initialized by
    * the caller (see {@link Initializers}).
    */
@@ -69,20 +115,7 @@ public final class DjlModel implements TrainableModel {
       seq.add(act);
     }
     seq.add(Linear.builder().setUnits(outputs).build());
-    NDManager manager = NDManager.newBaseManager(device, "PyTorch");
-    seq.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
-    Map<String, Parameter> named = new LinkedHashMap<>();
-    int index = 0;
-    for (Pair<String, Block> child : seq.getChildren()) {
-      for (Pair<String, Parameter> p : child.getValue().getDirectParameters()) {
-        named.put(index + "." + p.getValue().getName(), p.getValue());
-      }
-      index++;
-    }
-    for (Parameter p : named.values()) {
-      p.getArray().setRequiresGradient(true);
-    }
-    return new DjlModel(manager, null, seq, named, inputs);
+    return sequential(seq, inputs, device);
   }
 
   /**
@@ -91,7 +124,12 @@ public final class DjlModel implements TrainableModel {
    */
   public static DjlModel mlpFromSaved(Path paramsFile, int inputs, int[] hidden, int outputs, String activation,
       Device device) throws IOException, MalformedModelException {
-    DjlModel fresh = mlp(inputs, hidden, outputs, activation, device);
+    return fromSaved(paramsFile, mlp(inputs, hidden, outputs, activation, device));
+  }
+
+  /** Loads DJL-saved parameters ({@code Model.save}) into a freshly built builtin model of the same architecture. */
+  public static DjlModel fromSaved(Path paramsFile, DjlModel fresh) throws IOException, MalformedModelException {
+    Device device = fresh.manager.getDevice();
     Model model = Model.newInstance("pretrained", device, "PyTorch");
     model.setBlock(fresh.block);
     String file = paramsFile.getFileName().toString();
@@ -100,7 +138,7 @@ public final class DjlModel implements TrainableModel {
     for (Parameter p : fresh.params.values()) {
       p.getArray().setRequiresGradient(true);
     }
-    return new DjlModel(fresh.manager, model, fresh.block, fresh.params, inputs);
+    return new DjlModel(fresh.manager, model, fresh.block, fresh.params, fresh.inputSize);
   }
 
   /**
@@ -121,6 +159,19 @@ public final class DjlModel implements TrainableModel {
       p.getArray().setRequiresGradient(true);
     }
     return new DjlModel(model.getNDManager(), model, block, named, inputs);
+  }
+
+  /**
+   * Saves the current parameters with DJL's {@code Model.save} as {@code <dir>/<name>-0000.params} (builtin
+   * architectures; the {@code djl} model source reads them back).
+   */
+  public Path saveDjl(Path dir, String name) throws IOException {
+    java.nio.file.Files.createDirectories(dir);
+    try (Model model = Model.newInstance(name, manager.getDevice(), "PyTorch")) {
+      model.setBlock(block);
+      model.save(dir, name);
+    }
+    return dir.resolve(name + "-0000.params");
   }
 
   /** Stops gradients for a frozen parameter (saves the backward work for it). */

@@ -7,7 +7,7 @@ public final class Initializers {
   private Initializers() {}
 
   /**
-   * PyTorch's default {@code nn.Linear} initialization: weight and bias uniform in {@code ±1/sqrt(fan_in)}, drawn
+   * PyTorch's default {@code nn.Linear} / {@code nn.Conv2d} initialization: weight and bias uniform in {@code ±1/sqrt(fan_in)}, drawn
    * from a {@link SplittableRandom} seeded with {@code seed} mixed with the parameter name, so adding a layer does
    * not change the others.
    */
@@ -16,7 +16,11 @@ public final class Initializers {
       long[] shape = model.shape(name);
       String layer = name.substring(0, name.lastIndexOf('.'));
       long[] weightShape = model.shape(layer + ".weight");
-      long fanIn = weightShape.length > 1 ? weightShape[1] : 1;
+      // fan_in = everything but the output dimension (in·kh·kw for a convolution), as torch's init does
+      long fanIn = 1;
+      for (int d = 1; d < weightShape.length; d++) {
+        fanIn *= weightShape[d];
+      }
       double bound = 1.0 / Math.sqrt(fanIn);
       int n = 1;
       for (long d : shape) {

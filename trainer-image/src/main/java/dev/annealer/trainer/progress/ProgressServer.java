@@ -50,7 +50,12 @@ public final class ProgressServer implements AutoCloseable {
           send(ex, 401, "text/plain", "missing or wrong bearer token\n".getBytes(StandardCharsets.UTF_8), null);
           return;
         }
-        byte[] body = JSON.writeValueAsBytes(report.get().toMap());
+        ProgressReport current = report.get();
+        if (current == null) {
+          send(ex, 503, "text/plain", "starting: no progress yet\n".getBytes(StandardCharsets.UTF_8), null);
+          return;
+        }
+        byte[] body = JSON.writeValueAsBytes(current.toMap());
         send(ex, 200, "application/json", body, "sha256=" + hmacHex(body, token));
       }
     });

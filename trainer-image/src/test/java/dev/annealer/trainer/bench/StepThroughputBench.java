@@ -38,7 +38,7 @@ public final class StepThroughputBench {
     Path csv = Path.of(args.length > 0 ? args[0] : "examples/data/quickstart-train.csv");
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    List<String> features = List.of("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7");
+    List<String> features = List.of("f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7");
     Dataset data = new DataReader(features, "y", false, l -> { }).read(csv, "csv", "bench");
     BatchPlan plan = new BatchPlan(data, 64, 1, 42, true);
     for (int r = 0; r < rounds; r++) {

@@ -35,7 +35,7 @@ class CheckpointStoreTest {
     if (snapshot) {
       m.put("cycleSnapshot", true);
     }
-    return store().write(step, m, params(step), Map.of("0.weight/exp_avg", new float[] {1, 2, 3}));
+    return store().write(step, m, params(step), Map.of("0.weight/exp_avg", new float[] {1, 2, 3})).name();
   }
 
   @Test
@@ -101,5 +101,20 @@ class CheckpointStoreTest {
     assertThat(store().checkpointsNewestFirst()).extracting(p -> p.getFileName().toString())
         .containsExactly("step-000000000050", "step-000000000040", "step-000000000020");
     assertThat(store().prune(1, false, newest)).containsExactlyInAnyOrder("step-000000000040", "step-000000000020");
+  }
+
+  @Test
+  void rewritingTheSameStepReplacesItWithoutLeftovers() throws Exception {
+    write(10, false);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("step", 10L);
+    m.put("note", "second");
+    store().write(10, m, params(11), Map.of());
+    CheckpointStore.Loaded c = store().latestValid().orElseThrow();
+    assertThat(c.manifest()).containsEntry("note", "second");
+    assertThat(c.params().get("0.weight")).containsExactly(11, 12, 13);
+    try (var s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("step-000000000010");
+    }
   }
 }

@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
  * formatting), so the committed files can be regenerated and checked byte for byte.
  *
  * <pre>
- *   x0..x7 ~ U(-2, 2)
- *   y = sin(x0) + 0.5·x1·x2 − 0.3·x3² + 0.2·x4 + 0.1·cos(3·x5) + 0.05·x6·x7 + N(0, 0.05²)
+ *   f0..f7 ~ U(-2, 2)
+ *   y = sin(f0) + 0.5·f1·f2 − 0.3·f3² + 0.2·f4 + 0.1·cos(3·f5) + 0.05·f6·f7 + N(0, 0.05²)
  * </pre>
  *
  * Run: {@code java -cp trainer-image/target/test-classes dev.annealer.trainer.tools.QuickstartData examples/data}
@@ -33,7 +33,7 @@ public final class QuickstartData {
     SplittableRandom rnd = new SplittableRandom(seed);
     StringBuilder sb = new StringBuilder();
     for (int c = 0; c < FEATURES; c++) {
-      sb.append('x').append(c).append(',');
+      sb.append('f').append(c).append(',');
     }
     sb.append("y\n");
     double[] x = new double[FEATURES];
