@@ -47,15 +47,17 @@ CLEANED=false
 cleanup() {
   $CLEANED && return 0
   CLEANED=true
+  # why the braces: the shell's own "Terminated" notice for a reaped job goes to the block's stderr
   if [[ -n "$REFERENCE_PID" ]] && kill -0 "$REFERENCE_PID" 2>/dev/null; then
-    kill -TERM "$REFERENCE_PID" 2>/dev/null || true
-    wait "$REFERENCE_PID" 2>/dev/null || true
+    { kill -TERM "$REFERENCE_PID"; wait "$REFERENCE_PID"; } 2>/dev/null || true
   fi
   if [[ -n "$OPERATOR_PID" ]] && kill -0 "$OPERATOR_PID" 2>/dev/null; then
-    kill -TERM "$OPERATOR_PID" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$OPERATOR_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$OPERATOR_PID" 2>/dev/null || true
-    wait "$OPERATOR_PID" 2>/dev/null || true
+    {
+      kill -TERM "$OPERATOR_PID"
+      for _ in $(seq 1 40); do kill -0 "$OPERATOR_PID" || break; sleep 0.25; done
+      kill -KILL "$OPERATOR_PID"
+      wait "$OPERATOR_PID"
+    } 2>/dev/null || true
   fi
   if $CLUSTER_UP; then
     hack/devcluster.sh down >"$OUT/logs/devcluster-down.log" 2>&1 || cat "$OUT/logs/devcluster-down.log" >&2
