@@ -135,7 +135,14 @@ pods_line() {
     | awk '{printf "%s%s=%s", (NR>1?" ":""), $1, $2} END {print ""}'
 }
 say "4/7 live progress (kubectl get ftj every 2 s; a new line when something changes)"
-printf '  %-8s %s\n' "TIME" "$("$K" get ftj "$JOB" -n "$NS" 2>/dev/null | head -1)"
+# row: the CRD's printer columns (Phase, Step, Cycle, LR, Loss, Preemptions) plus failures, numbers rounded for reading
+row() {
+  "$K" get ftj "$JOB" -n "$NS" --no-headers -o custom-columns='P:.status.phase,S:.status.step,C:.status.schedule.cycle,LR:.status.schedule.learningRate,L:.status.loss,PR:.status.preemptions,F:.status.failures' 2>/dev/null \
+    | awk '{ for (i = 1; i <= 7; i++) if ($i == "<none>") $i = "-";
+             lr = ($4 == "-") ? "-" : sprintf("%.3e", $4); loss = ($5 == "-") ? "-" : sprintf("%.4f", $5);
+             printf "%-10s %5s %5s %10s %8s %11s %8s", $1, $2, $3, lr, loss, $6, $7 }'
+}
+printf '  %-8s %-10s %5s %5s %10s %8s %11s %8s   %s\n' TIME PHASE STEP CYCLE LR LOSS PREEMPTIONS FAILURES PODS
 last=""
 stage=running
 REFERENCE_STARTED=false
@@ -143,10 +150,10 @@ deadline=$((SECONDS + TIMEOUT))
 while :; do
   (( SECONDS < deadline )) || fail "the job did not finish within ${TIMEOUT} s"
   kill -0 "$OPERATOR_PID" 2>/dev/null || fail "the operator exited (see $OUT/logs/operator.log)"
-  row="$("$K" get ftj "$JOB" -n "$NS" --no-headers 2>/dev/null || true)"
+  row="$(row || true)"
   pods="$(pods_line)"
   if [[ "$row|$pods" != "$last" ]]; then
-    printf '  %-8s %s   pods: %s\n' "$(date +%T)" "$row" "$pods"
+    printf '  %-8s %s   %s\n' "$(date +%T)" "$row" "$pods"
     last="$row|$pods"
   fi
   PHASE="$(field phase)"; STEP="$(field step)"; PREEMPTIONS="$(field preemptions)"; FAILURES="$(field failures)"
@@ -198,7 +205,7 @@ EOF
           -o custom-columns='REASON:.reason,MESSAGE:.message' 2>/dev/null | sed 's/^/    /' | cut -c1-220 || true
         say "  $JOB-2 is $("$K" get pod -n "$NS" "$JOB-2" -o 'jsonpath={.status.phase}') while the high-priority pod runs; holding it 5 s"
         sleep 5
-        printf '  %-8s %s   pods: %s\n' "$(date +%T)" "$("$K" get ftj "$JOB" -n "$NS" --no-headers)" "$(pods_line)"
+        printf '  %-8s %s   %s\n' "$(date +%T)" "$(row)" "$(pods_line)"
         say "  deleting the high-priority pod: $JOB-2 gets the node and resumes from the checkpoint"
         "$K" delete pod -n "$NS" gpu-hog --wait=false >/dev/null
         stage=resuming
@@ -211,8 +218,9 @@ done
 
 # --- 6. final status, comparison, plot -------------------------------------------------------------------------
 say "6/7 final status"
-"$K" get ftj "$JOB" -n "$NS" -o yaml | awk '/^status:/{s=1} s' | grep -v -E '^\s+(lastTransitionTime|observedGeneration):' \
-  | sed 's/^/  /' | cut -c1-200
+"$K" get ftj "$JOB" -n "$NS" -o jsonpath='{"  phase: "}{.status.phase}{"   attempt: "}{.status.attempt}{"   step: "}{.status.step}{"   preemptions: "}{.status.preemptions}{"   failures: "}{.status.failures}{"\n  schedule: cycle "}{.status.schedule.cycle}{", step "}{.status.schedule.cycleStep}{" of "}{.status.schedule.cycleLength}{", lr "}{.status.schedule.learningRate}{", "}{.status.schedule.fingerprint}{"\n  loss: "}{.status.loss}{"   validationLoss: "}{.status.validationLoss}{"\n  finalModel: "}{.status.finalModel}{"\n  lastTerminationMessage: "}{.status.lastTerminationMessage}{"\n  conditions:\n"}{range .status.conditions[*]}{"    "}{.type}{"="}{.status}{" ("}{.reason}{")\n"}{end}'
+"$K" get events -n "$NS" --field-selector involvedObject.kind=FineTuneJob --sort-by=.metadata.creationTimestamp \
+  -o custom-columns='EVENT:.reason,MESSAGE:.message' 2>/dev/null | sed 's/^/  /' | cut -c1-200 || true
 # Keep the trainers' output (the devcluster's pod directories go away with it).
 ATTEMPT_LOGS=()
 for n in 1 2 3 4 5 6 7 8 9; do

@@ -44,6 +44,9 @@ public final class LrLossPlot {
                     .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         }
         loss.getStyler().setYAxisLogarithmic(true);
+        for (XYChart c : List.of(lr, loss)) {
+            c.getStyler().setXAxisMin(0.0).setXAxisMax((double) schedule.maxSteps());
+        }
 
         int n = (int) schedule.maxSteps();
         double[] xs = new double[n];
