@@ -82,6 +82,9 @@ class QuickstartPreemptionE2E {
         GenericKubernetesResource mid = env.job(ns, job).get();
         assertThat(statusLong(mid, "failures")).isZero();
         assertThat(conditionReason(mid, "Running")).isEqualTo("PodPending");
+        assertThat(status(mid, "lastCheckpoint.name")).as("status names the SIGTERM checkpoint attempt 2 resumes from")
+                .isEqualTo(m.group(2));
+        assertThat(statusLong(mid, "step")).isEqualTo(checkpointedAt);
 
         // 6. The node frees up: attempt 2 resumes from the checkpoint and the job succeeds.
         c.pods().inNamespace(ns).withName("gpu-hog").delete();
