@@ -51,7 +51,7 @@ import java.util.List;
 @RBACRule(apiGroups = "", resources = "secrets", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
         RBACVerbs.PATCH})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
-// why patch: Fabric8's LeaseLock renews the lease with a PATCH; without it the leader loses the lease and exits
+// fabric8's LeaderElector renews the lease with PATCH (found by OperatorRbacIT / OperatorQuickstartE2E)
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
         RBACVerbs.UPDATE, RBACVerbs.PATCH})
 public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
