@@ -16,7 +16,8 @@
 # Exit code 0 when the job Succeeded and both comparisons hold.
 #
 # Environment: MVN (default "mvn -B -q"), DEMO_OUT (default demo-out), DEMO_PREEMPT_AT_STEP (default 600),
-#   DEMO_TIMEOUT_SECONDS (default 900), ANNEALER_DEVCLUSTER_DIR (default $DEMO_OUT/devcluster).
+#   DEMO_TIMEOUT_SECONDS (default 900), DEMO_PROGRESS_PORT (trainers' progress port, default 18080),
+#   ANNEALER_DEVCLUSTER_DIR (default $DEMO_OUT/devcluster).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -116,10 +117,10 @@ export KUBECONFIG="$ANNEALER_DEVCLUSTER_DIR/kubeconfig"
 "$K" apply --server-side -f crds/finetunejobs.annealer.dev-v1.yml >/dev/null
 "$K" wait --for=condition=Established --timeout=60s crd/finetunejobs.annealer.dev >/dev/null
 "$K" create namespace annealer-system --dry-run=client -o yaml | "$K" apply -f - >/dev/null
-# why: the lease namespace cannot be inferred outside a cluster; loopback + a random port never takes a
-# trainer pod's 127.0.1.N:8080
+# why: the lease namespace cannot be inferred outside a cluster; the operator's HTTP on loopback and a random port;
+# trainers serve progress on their pod IP 127.0.1.N and port 18080, not 8080, which a host service on *:8080 would block
 KUBERNETES_NAMESPACE=annealer-system QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=0 ANNEALER_PROGRESS_POLL_INTERVAL=1s \
-  ANNEALER_TRAINER_PROGRESS_PORT="${DEMO_PROGRESS_PORT:-8080}" \
+  ANNEALER_TRAINER_PROGRESS_PORT="${DEMO_PROGRESS_PORT:-18080}" \
   java -Xmx384m -XX:+UseSerialGC -jar "$OPERATOR_JAR" >"$OUT/logs/operator.log" 2>&1 </dev/null &
 OPERATOR_PID=$!
 "$K" get nodes -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.nvidia\.com/gpu,CPU:.status.allocatable.cpu,READY:.status.conditions[?(@.type=="Ready")].status' | sed 's/^/  /'

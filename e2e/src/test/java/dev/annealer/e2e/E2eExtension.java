@@ -30,8 +30,8 @@ public final class E2eExtension implements ParameterResolver {
         }, Holder.class).env;
     }
 
-    /** Closes the environment at the end of the run. */
-    private record Holder(E2eEnvironment env) implements ExtensionContext.Store.CloseableResource {
+    /** Closes the environment at the end of the run (JUnit closes AutoCloseable values of the root store). */
+    private record Holder(E2eEnvironment env) implements AutoCloseable {
         @Override
         public void close() {
             env.close();
