@@ -72,7 +72,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         this.clock = Clock.systemUTC();
         this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().progressPort(),
-                config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds()),
+                config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
+                config.trainer().djlCacheDir()),
                 config.serverSideApply());
         this.settings = new Decider.Settings(new PodEndingClassifier.Settings(config.imagePullGrace(),
                 config.configErrorGrace()), config.progress().pollInterval());
@@ -101,13 +102,14 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         Decision decision = Decider.decide(job, obs, now, settings);
 
         actuator.apply(job, decision.actions(), context);
+        Instant actedAt = clock.instant(); // replacement pods exist from here on (resume latency)
         boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
         if (!deleted && !decision.status().equals(job.getStatus())) {
             writeStatus(job, decision.status(), context);
         }
         EventRecorder events = new EventRecorder(context.getClient());
         decision.events().forEach(e -> events.record(job, e, now));
-        recordMetrics(job, decision, deleted);
+        recordMetrics(job, decision, deleted, actedAt);
 
         UpdateControl<FineTuneJob> control = UpdateControl.noUpdate();
         decision.requeueAfter().ifPresent(control::rescheduleAfter);
@@ -130,7 +132,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         }
     }
 
-    private void recordMetrics(FineTuneJob job, Decision d, boolean deleted) {
+    private void recordMetrics(FineTuneJob job, Decision d, boolean deleted, Instant actedAt) {
         String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
         metrics.phase(key, deleted ? null : d.status().getPhase());
         d.accountedEnding().ifPresent(e -> {
@@ -141,6 +143,6 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
             }
         });
         d.actions().stream().filter(a -> a instanceof Action.CreatePod).map(a -> (Action.CreatePod) a)
-                .forEach(c -> c.resumeLatency().ifPresent(metrics::resumed));
+                .forEach(c -> c.replacedPodEnd().ifPresent(end -> metrics.resumed(java.time.Duration.between(end, actedAt))));
     }
 }

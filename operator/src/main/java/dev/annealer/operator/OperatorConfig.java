@@ -34,11 +34,16 @@ public interface OperatorConfig {
         @WithDefault("8080")
         int progressPort();
 
-        @WithDefault("1000")
+        /** The trainer image's user (trainer-image/Containerfile: uid 10001). */
+        @WithDefault("10001")
         long runAsUser();
 
-        @WithDefault("1000")
+        @WithDefault("10001")
         long fsGroup();
+
+        /** Where the image keeps DJL's unpacked native libraries (baked in at image build time). */
+        @WithDefault("/opt/annealer/djl-cache")
+        String djlCacheDir();
 
         @WithDefault("120")
         long defaultGraceSeconds();

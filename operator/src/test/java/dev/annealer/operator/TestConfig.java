@@ -22,12 +22,17 @@ public final class TestConfig implements OperatorConfig {
 
             @Override
             public long runAsUser() {
-                return 1000;
+                return 10001;
             }
 
             @Override
             public long fsGroup() {
-                return 1000;
+                return 10001;
+            }
+
+            @Override
+            public String djlCacheDir() {
+                return "/opt/annealer/djl-cache";
             }
 
             @Override

@@ -66,6 +66,8 @@ public final class DesiredResources {
     public static final String PVC_ROOT = "/mnt/pvc";
     public static final String TERMINATION_LOG = "/dev/termination-log";
     public static final String DEFAULT_STORAGE = "1Gi";
+    /** On ConfigMap {@code <job>-spec}: {@code <uid>/<generation>} of the job its job.yaml was written from. */
+    public static final String ANNOTATION_SPEC_VERSION = "annealer.dev/spec-version";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -117,9 +119,18 @@ public final class DesiredResources {
         }
     }
 
+    /**
+     * {@code <uid>/<generation>}: job.yaml is a function of uid, generation and spec, and every spec change bumps
+     * the generation, so comparing this is comparing the content (without serializing it on every reconcile).
+     */
+    public static String specVersion(FineTuneJob job) {
+        return job.getMetadata().getUid() + "/" + job.getMetadata().getGeneration();
+    }
+
     public static ConfigMap specConfigMap(FineTuneJob job) {
-        return new ConfigMapBuilder().withMetadata(meta(job, specConfigMapName(job), Map.of()))
-                .withData(Map.of(JOB_YAML, jobYaml(job))).build();
+        ObjectMeta meta = meta(job, specConfigMapName(job), Map.of());
+        meta.setAnnotations(Map.of(ANNOTATION_SPEC_VERSION, specVersion(job)));
+        return new ConfigMapBuilder().withMetadata(meta).withData(Map.of(JOB_YAML, jobYaml(job))).build();
     }
 
     public static PersistentVolumeClaim checkpointPvc(FineTuneJob job) {
@@ -209,7 +220,7 @@ public final class DesiredResources {
                 env("ANNEALER_GRACE_SECONDS", Long.toString(grace)),
                 env("ANNEALER_TERMINATION_LOG", TERMINATION_LOG),
                 env("TMPDIR", "/tmp"),
-                env("DJL_CACHE_DIR", "/tmp/djl"));
+                env("DJL_CACHE_DIR", settings.djlCacheDir()));
 
         var container = new ContainerBuilder().withName(CONTAINER).withImage(image)
                 .withArgs("train", "-f", JOB_DIR + "/" + JOB_YAML, "--checkpoint-dir", CHECKPOINT_DIR,

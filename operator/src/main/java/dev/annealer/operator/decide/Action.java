@@ -1,6 +1,6 @@
 package dev.annealer.operator.decide;
 
-import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** What {@code decide()} asks the actuator to do, in list order, before the single status write. */
@@ -21,9 +21,10 @@ public sealed interface Action {
     /**
      * Create the trainer pod of an attempt.
      *
-     * @param resumeLatency for a pod replacing a preempted one: from the old pod's end to now (metrics)
+     * @param replacedPodEnd for a pod replacing a preempted one: when the old pod ended (resume-latency metric,
+     *                       measured when the new pod has been created)
      */
-    record CreatePod(int attempt, Optional<Duration> resumeLatency) implements Action {
+    record CreatePod(int attempt, Optional<Instant> replacedPodEnd) implements Action {
     }
 
     /** Delete a pod; {@code graceSeconds} lets the trainer checkpoint on SIGTERM. */

@@ -263,12 +263,9 @@ public final class Decider {
         void createAttempt(String previousRunningReason, Instant endedAt) {
             int next = s.getAttempt() + 1;
             String podName = DesiredResources.podName(name, next);
-            Optional<Duration> latency = Reasons.PREEMPTED.equals(previousRunningReason) && endedAt != null
-                    ? Optional.of(Duration.between(endedAt, now)) : Optional.empty();
-            if (accounted.map(e -> e.kind() == PodEnding.Kind.PREEMPTION).orElse(false) && endedAt != null) {
-                latency = Optional.of(Duration.between(endedAt, now));
-            }
-            actions.add(new Action.CreatePod(next, latency));
+            Optional<Instant> replacedEnd = Reasons.PREEMPTED.equals(previousRunningReason)
+                    ? Optional.ofNullable(endedAt) : Optional.empty();
+            actions.add(new Action.CreatePod(next, replacedEnd));
             s.setAttempt(next);
             if (s.getStartTime() == null) {
                 s.setStartTime(now.toString());
@@ -388,7 +385,7 @@ public final class Decider {
         }
 
         void ensureOwnedResources() {
-            if (!obs.specConfigMapData().map(d -> d.equals(DesiredResources.jobYaml(job))).orElse(false)) {
+            if (!obs.specConfigMapVersion().map(v -> v.equals(DesiredResources.specVersion(job))).orElse(false)) {
                 actions.add(new Action.ApplySpecConfigMap());
             }
             if (!obs.pvcExists()) {

@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * @param pod               the pod of the job's current attempt ({@code <job>-<status.attempt>}), empty when absent
  *                          (confirmed against the API server, not only the informer cache)
- * @param specConfigMapData the observed {@code job.yaml} of ConfigMap {@code <job>-spec}, empty when missing
+ * @param specConfigMapVersion the {@code annealer.dev/spec-version} annotation ({@code <uid>/<generation>}) of
+ *                          ConfigMap {@code <job>-spec}, empty when the ConfigMap is missing
  * @param pvcExists         whether PVC {@code <job>-checkpoints} exists
  * @param pvcOwnedByJob     whether that PVC still carries the job's owner reference
  * @param secretExists      whether Secret {@code <job>-progress} exists
@@ -18,7 +19,7 @@ import java.util.Optional;
  */
 public record Observation(
         Optional<PodSnapshot> pod,
-        Optional<String> specConfigMapData,
+        Optional<String> specConfigMapVersion,
         boolean pvcExists,
         boolean pvcOwnedByJob,
         boolean secretExists,
@@ -30,14 +31,14 @@ public record Observation(
     }
 
     public Observation withPod(PodSnapshot p) {
-        return new Observation(Optional.ofNullable(p), specConfigMapData, pvcExists, pvcOwnedByJob, secretExists, progress);
+        return new Observation(Optional.ofNullable(p), specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, progress);
     }
 
-    public Observation withOwnedResources(String configMapData, boolean pvc, boolean pvcOwned, boolean secret) {
-        return new Observation(pod, Optional.ofNullable(configMapData), pvc, pvcOwned, secret, progress);
+    public Observation withOwnedResources(String configMapVersion, boolean pvc, boolean pvcOwned, boolean secret) {
+        return new Observation(pod, Optional.ofNullable(configMapVersion), pvc, pvcOwned, secret, progress);
     }
 
     public Observation withProgress(ProgressReport r) {
-        return new Observation(pod, specConfigMapData, pvcExists, pvcOwnedByJob, secretExists, Optional.ofNullable(r));
+        return new Observation(pod, specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, Optional.ofNullable(r));
     }
 }

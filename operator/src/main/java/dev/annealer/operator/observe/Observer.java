@@ -45,7 +45,8 @@ public class Observer {
         boolean pvcOwned = pvc.map(p -> p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences()
                 .stream().anyMatch(o -> uid != null && uid.equals(o.getUid()))).orElse(false);
         Observation obs = Observation.empty().withOwnedResources(
-                cm.map(c -> c.getData() == null ? null : c.getData().get(DesiredResources.JOB_YAML)).orElse(null),
+                cm.map(c -> c.getMetadata().getAnnotations() == null ? "" : c.getMetadata().getAnnotations()
+                        .getOrDefault(DesiredResources.ANNOTATION_SPEC_VERSION, "")).orElse(null),
                 pvc.isPresent(), pvcOwned, secret.isPresent());
 
         int attempt = job.getStatus() == null || job.getStatus().getAttempt() == null ? 0 : job.getStatus().getAttempt();

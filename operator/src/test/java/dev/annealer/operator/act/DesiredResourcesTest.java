@@ -57,8 +57,9 @@ class DesiredResourcesTest {
         assertThat(back.getMetadata().getGeneration()).isEqualTo(1L);
         assertThat(back.getSpec()).isEqualTo(job.getSpec());
         assertThat(back.getStatus()).isNull();
-        assertThat(DesiredResources.jobYaml(job)).as("stable, so an unchanged job is not rewritten")
-                .isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
+        assertThat(DesiredResources.jobYaml(job)).as("stable").isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
+        assertThat(cm.getMetadata().getAnnotations()).containsEntry("annealer.dev/spec-version",
+                job.getMetadata().getUid() + "/1");
     }
 
     @Test
@@ -98,7 +99,8 @@ class DesiredResourcesTest {
         assertThat(spec.getAffinity().getNodeAffinity()).isNotNull();
         assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-        assertThat(spec.getSecurityContext().getFsGroup()).isEqualTo(1000L);
+        assertThat(spec.getSecurityContext().getFsGroup()).isEqualTo(10001L);
+        assertThat(spec.getSecurityContext().getRunAsUser()).as("the trainer image user").isEqualTo(10001L);
 
         Container c = spec.getContainers().get(0);
         assertThat(spec.getContainers()).hasSize(1);
@@ -131,7 +133,7 @@ class DesiredResourcesTest {
         assertThat(env.get("ANNEALER_GRACE_SECONDS").getValue()).isEqualTo("90");
         assertThat(env.get("ANNEALER_TERMINATION_LOG").getValue()).isEqualTo("/dev/termination-log");
         assertThat(env.get("TMPDIR").getValue()).isEqualTo("/tmp");
-        assertThat(env).containsKey("DJL_CACHE_DIR");
+        assertThat(env.get("DJL_CACHE_DIR").getValue()).as("the baked cache of the image").isEqualTo("/opt/annealer/djl-cache");
 
         Map<String, VolumeMount> mounts = c.getVolumeMounts().stream().collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
         Map<String, Volume> volumes = spec.getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));

@@ -46,8 +46,9 @@ class DeciderTest {
             next.setStatus(last.status());
             job = next;
             // owned resources appear once created
-            boolean cm = last.actions().contains(new Action.ApplySpecConfigMap()) || obs.specConfigMapData().isPresent();
-            obs = obs.withOwnedResources(cm ? DesiredResources.jobYaml(job) : null,
+            String cm = last.actions().contains(new Action.ApplySpecConfigMap()) ? DesiredResources.specVersion(job)
+                    : obs.specConfigMapVersion().orElse(null);
+            obs = obs.withOwnedResources(cm,
                     obs.pvcExists() || last.actions().contains(new Action.CreateCheckpointPvc()),
                     obs.pvcOwnedByJob() || last.actions().contains(new Action.CreateCheckpointPvc()),
                     obs.secretExists() || last.actions().contains(new Action.CreateProgressSecret()));
@@ -191,7 +192,7 @@ class DeciderTest {
         assertThat(d.status().getAttempt()).isEqualTo(2);
         assertThat(d.actions()).singleElement().isInstanceOfSatisfying(Action.CreatePod.class, c -> {
             assertThat(c.attempt()).isEqualTo(2);
-            assertThat(c.resumeLatency()).isPresent();
+            assertThat(c.replacedPodEnd()).isPresent();
         });
         assertThat(d.events()).extracting(JobEvent::reason).containsExactly(Reasons.PREEMPTED, Reasons.RESUMED);
         assertThat(d.accountedEnding()).get().extracting(PodEnding::kind).isEqualTo(PodEnding.Kind.PREEMPTION);
@@ -401,7 +402,7 @@ class DeciderTest {
         Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
                 .decide();
         assertThat(d.actions()).contains(new Action.ReleaseCheckpointPvc());
-        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapData().orElse(null), true, false, true);
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, false, true);
         assertThat(w.decide().actions()).doesNotContain(new Action.ReleaseCheckpointPvc());
     }
 

@@ -167,6 +167,39 @@ class LifecycleTest {
     }
 
     @Test
+    void suspendRemovesThePodAndResumeStartsTheNextAttempt() {
+        FineTuneJob job = Jobs.sgdr();
+        job.getMetadata().setName("pause");
+        job.getMetadata().setUid(null);
+        job.getMetadata().setGeneration(null);
+        client.resource(job).inNamespace(NS).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> pod("pause-1"), p -> p != null);
+        setStatus("pause-1", running());
+
+        FineTuneJob current = job("pause");
+        current.getSpec().setSuspend(true);
+        client.resource(current).inNamespace(NS).update();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            FineTuneJob j = job("pause");
+            assertThat(j.getStatus().getPhase()).isEqualTo(Phase.SUSPENDED);
+            assertThat(condition(j, ConditionTypes.SUSPENDED).getStatus()).isEqualTo("True");
+            assertThat(j.getStatus().getPreemptions()).isZero();
+            assertThat(j.getStatus().getFailures()).isZero();
+        });
+        assertThat(pod("pause-1")).as("deleted gracefully by the operator").isNull();
+
+        current = job("pause");
+        current.getSpec().setSuspend(false);
+        client.resource(current).inNamespace(NS).update();
+        await().atMost(Duration.ofSeconds(15)).until(() -> pod("pause-2"), p -> p != null);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            FineTuneJob j = job("pause");
+            assertThat(condition(j, ConditionTypes.SUSPENDED).getStatus()).isEqualTo("False");
+            assertThat(j.getStatus().getAttempt()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void reconcilingAnUnchangedRunningJobMakesNoApiWrites() throws Exception {
         FineTuneJob job = Jobs.sgdr();
         job.getMetadata().setName("quiet");
