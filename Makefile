@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries
+.PHONY: build test demo preview clean k8s-binaries regenerate
 
 build:
 	$(MVN) -q -DskipTests install
@@ -23,6 +23,11 @@ demo:
 preview:
 	@test -f cli/target/annealer-cli.jar || $(MVN) -q -DskipTests install
 	bin/annealer schedule preview -f examples/quickstart.yaml
+
+# Rewrites the committed generated files (CRD, chart CRD copy, RBAC, reference docs) from the code.
+regenerate:
+	$(MVN) -q -pl crds,cli -am test -Dtest='Crd*Test,Reference*Test,CliReferenceTest' -Dsurefire.failIfNoSpecifiedTests=false -Dannealer.regenerate=true
+	$(MVN) -q -pl operator -am package -Dregenerate=true
 
 clean:
 	$(MVN) -q clean
