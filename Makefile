@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries
+.PHONY: build test demo preview clean k8s-binaries regenerate
 
 build:
 	$(MVN) -q -DskipTests install
@@ -15,12 +15,19 @@ k8s-binaries:
 test: k8s-binaries
 	$(MVN) verify
 
-# For now the main job is a schedule preview of the quickstart (replaced by the full control-plane demo).
-demo: preview
+# The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
+# builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.
+demo:
+	bash hack/demo.sh
 
 preview:
 	@test -f cli/target/annealer-cli.jar || $(MVN) -q -DskipTests install
 	bin/annealer schedule preview -f examples/quickstart.yaml
+
+# Rewrites the committed generated files (CRD, chart CRD copy, RBAC, reference docs) from the code.
+regenerate:
+	$(MVN) -q -pl crds,cli -am test -Dtest='Crd*Test,Reference*Test,CliReferenceTest' -Dsurefire.failIfNoSpecifiedTests=false -Dannealer.regenerate=true
+	$(MVN) -q -pl operator -am package -Dregenerate=true
 
 clean:
 	$(MVN) -q clean

@@ -45,6 +45,9 @@ public final class Decider {
 
     /** Running reasons that mean "the pod of status.attempt was created and its ending is not accounted yet". */
     static final Set<String> LIVE = Set.of(Reasons.POD_PENDING, Reasons.POD_RUNNING);
+    /** The trainer's message after a SIGTERM: the step and checkpoint the next attempt resumes from. */
+    private static final Pattern CHECKPOINTED = Pattern.compile(
+            "^checkpointed after preemption:.*?\\bstep=(\\d+).*?\\bcheckpoint=(\\S+).*", Pattern.DOTALL);
     private static final Pattern SUCCEEDED = Pattern.compile(
             "^succeeded:.*?\\bstep=(\\d+)(?:.*?\\bcheckpoint=(\\S+))?(?:.*?\\bloss=(\\S+))?.*", Pattern.DOTALL);
 
@@ -180,6 +183,11 @@ public final class Decider {
                     .map(ContainerSnapshot.Terminated::message).filter(m -> !m.isBlank()).orElse(null);
             if (termination != null) {
                 s.setLastTerminationMessage(termination.strip());
+                if (ending.kind() == PodEnding.Kind.PREEMPTION || ending.kind() == PodEnding.Kind.SUSPENDED) {
+                    // why: the SIGTERM checkpoint is newer than the last progress report; the next attempt resumes
+                    // from it, so status and the Resumed event must name it
+                    recordCheckpointedAfterPreemption(termination.strip());
+                }
             }
             switch (ending.kind()) {
                 case SUCCESS -> {
@@ -274,6 +282,22 @@ public final class Decider {
                         + from));
             }
             requeue = Optional.of(settings.pollInterval());
+        }
+
+        void recordCheckpointedAfterPreemption(String termination) {
+            Matcher m = CHECKPOINTED.matcher(termination);
+            if (!m.matches()) {
+                return;
+            }
+            long step = Long.parseLong(m.group(1));
+            s.setStep(step);
+            CheckpointStatus known = s.getLastCheckpoint();
+            if (known == null || !m.group(2).equals(known.getName())) {
+                CheckpointStatus cp = new CheckpointStatus();
+                cp.setName(m.group(2));
+                cp.setStep(step);
+                s.setLastCheckpoint(cp);
+            }
         }
 
         void succeed(PodEnding ending) {

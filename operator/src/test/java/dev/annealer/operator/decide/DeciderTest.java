@@ -205,6 +205,18 @@ class DeciderTest {
     }
 
     @Test
+    void theSigtermCheckpointIsWhatStatusAndTheResumedEventName() {
+        World w = World.running();
+        w.pod(pod().disruption("PreemptionByScheduler").exited(75, "Error", CKPT));
+        Decision d = w.at(Duration.ofMinutes(2)).decide();
+        assertThat(d.status().getStep()).isEqualTo(1200);
+        assertThat(d.status().getLastCheckpoint().getName()).isEqualTo("step-000000001200");
+        assertThat(d.status().getLastCheckpoint().getStep()).isEqualTo(1200);
+        assertThat(d.events()).filteredOn(e -> e.reason().equals(Reasons.RESUMED)).singleElement()
+                .satisfies(e -> assertThat(e.message()).endsWith("resumes from checkpoint step-000000001200"));
+    }
+
+    @Test
     void preemptionsNeverExhaustMaxFailuresButMaxPreemptionsCanFailTheJob() {
         World w = World.running();
         for (int i = 1; i <= 10; i++) {
