@@ -2,6 +2,7 @@ package dev.annealer.e2e;
 
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,16 +23,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A genuine failure next to a preemption. The job trains from a data file outside the image ({@code file:///...},
  * as a dataset on a shared volume would be); it is preempted (counted as a preemption, not a failure); while the
  * next attempt waits for the node, a bad record lands in the data file; the next attempt refuses it with
- * {@code BadRecord} (exit 2, naming file:line and field) and the job ends Failed with that reason.
+ * {@code BadRecord} (exit 2, naming file:line and field).
  *
- * <p>Exit 2 is the trainer's "invalid input": the operator fails the job at the first such failure instead of
- * retrying up to {@code failurePolicy.maxFailures} (docs/operator.md), so the budget of 2 is not used up.
+ * <p>{@code BadRecord} is data on a volume, which the user can fix between attempts, so the operator counts it as an
+ * ordinary failure and retries after the backoff (shortened here to 1 s, capped at 2 s) until the budget runs out:
+ * {@code FailureBudget} fails the job when {@code failures > maxFailures}, so with {@code maxFailures: 2} attempts
+ * 2, 3 and 4 fail and the job ends Failed with reason {@code BadRecord}, failures=3, preemptions=1 (docs/operator.md).
  */
 @ExtendWith(E2eExtension.class)
 class BadRecordE2E {
 
     @Test
-    void badRecordFailsTheJobAndThePreemptionBeforeItIsNotAFailure(E2eEnvironment env) throws Exception {
+    void badRecordIsRetriedUntilPastMaxFailuresAndThePreemptionIsNotAFailure(E2eEnvironment env) throws Exception {
         KubernetesClient c = env.client();
         String ns = env.namespace("e2e-bad-record");
         String job = "bad-record";
@@ -64,19 +67,46 @@ class BadRecordE2E {
         assertThat(c.pods().inNamespace(ns).withName(job + "-2").get().getStatus().getPhase()).isEqualTo("Pending");
         c.pods().inNamespace(ns).withName("gpu-hog").delete();
 
-        env.await("job Failed", Duration.ofMinutes(3), ns, job,
+        env.await("job Failed", Duration.ofMinutes(4), ns, job,
                 () -> "Failed".equals(status(env.job(ns, job).get(), "phase")));
         GenericKubernetesResource failed = env.job(ns, job).get();
         assertThat(conditionReason(failed, "Failed")).isEqualTo("BadRecord");
-        assertThat(statusLong(failed, "failures")).isEqualTo(1);
-        assertThat(statusLong(failed, "preemptions")).isEqualTo(1);
+        assertThat(statusLong(failed, "failures")).as("failures > maxFailures=2 ends the job").isEqualTo(3);
+        assertThat(statusLong(failed, "preemptions")).as("the preemption is counted apart").isEqualTo(1);
+        assertThat(statusLong(failed, "attempt")).isEqualTo(4);
+        assertThat(conditionMessage(failed, "Failed")).contains("3 failures exceed spec.failurePolicy.maxFailures=2")
+                .contains("failed: reason=BadRecord ");
         String message = String.valueOf(status(failed, "lastTerminationMessage"));
         assertThat(message).startsWith("failed: reason=BadRecord ").contains("train.csv:202").contains("f3");
-        ContainerStateTerminated t = env.lastSeen(ns, job + "-2").getStatus().getContainerStatuses().get(0)
-                .getState().getTerminated();
-        assertThat(t.getExitCode()).isEqualTo(2);
+        // the first BadRecord was retried: attempts 2, 3 and 4 each refused the record, each after the previous ended
+        java.time.Instant previousEnd = null;
+        for (int attempt = 2; attempt <= 4; attempt++) {
+            Pod pod = env.lastSeen(ns, job + "-" + attempt);
+            assertThat(pod).as("pod of attempt %d", attempt).isNotNull();
+            ContainerStateTerminated t = pod.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+            assertThat(t).as("attempt %d terminated", attempt).isNotNull();
+            assertThat(t.getExitCode()).as("attempt %d exit", attempt).isEqualTo(2);
+            assertThat(t.getMessage()).as("attempt %d message", attempt).startsWith("failed: reason=BadRecord ")
+                    .contains("train.csv:202");
+            if (previousEnd != null) {
+                assertThat(java.time.Instant.parse(pod.getMetadata().getCreationTimestamp()))
+                        .as("attempt %d is created after attempt %d ended (backoff)", attempt, attempt - 1)
+                        .isAfterOrEqualTo(previousEnd);
+            }
+            previousEnd = java.time.Instant.parse(t.getFinishedAt());
+        }
         Thread.sleep(3000);
         assertThat(env.podsEverSeen(ns, job + "-")).as("no attempt after the job failed")
-                .containsExactly(job + "-1", job + "-2");
+                .containsExactly(job + "-1", job + "-2", job + "-3", job + "-4");
+    }
+
+    /** Message of condition {@code type}, or null. */
+    @SuppressWarnings("unchecked")
+    private static String conditionMessage(GenericKubernetesResource job, String type) {
+        if (!(status(job, "conditions") instanceof List<?> list)) {
+            return null;
+        }
+        return list.stream().map(o -> (Map<String, Object>) o).filter(c -> type.equals(c.get("type")))
+                .map(c -> (String) c.get("message")).findFirst().orElse(null);
     }
 }

@@ -36,7 +36,10 @@ import java.util.regex.Pattern;
  * ({@link PodEndingClassifier}), counted ({@code preemptions} or {@code failures}) and the Running reason moves
  * off those two values in the same status write, so an ending is counted exactly once.
  *
- * <p>After an ending: success -> Succeeded; a permanent failure or an exhausted {@link FailureBudget} -> Failed;
+ * <p>After an ending: success -> Succeeded; a permanent failure ({@link PodEnding#permanent()}) -> Failed with its
+ * cause; an exhausted {@link FailureBudget} -> Failed, reason = the trainer's {@code failed: reason=X} of the
+ * failure that used the budget up (e.g. {@code BadRecord}), else {@code MaxFailuresExceeded} /
+ * {@code MaxPreemptionsExceeded}, with the last termination message in the condition message;
  * {@code spec.suspend} -> Suspended; a rejected spec -> Pending without pod; a failure -> wait
  * {@link BackoffPolicy#delay(int)} from the end of the failed pod; otherwise (preemption, suspend lifted, first
  * start) the next attempt's pod is created at once. Finished jobs only wait for {@link TtlPolicy}.
@@ -86,6 +89,8 @@ public final class Decider {
         final List<Action> actions = new ArrayList<>();
         final List<JobEvent> events = new ArrayList<>();
         Optional<PodEnding> accounted = Optional.empty();
+        /** The trainer's {@code failed: reason=X} of the failure accounted in this decision, if it named one. */
+        Optional<String> accountedTrainerReason = Optional.empty();
         Optional<Duration> requeue = Optional.empty();
 
         Run(FineTuneJob job, Observation obs, Instant now, Settings settings) {
@@ -202,11 +207,14 @@ public final class Decider {
                 }
                 case FAILURE -> {
                     s.setFailures(s.getFailures() + 1);
+                    accountedTrainerReason = PodEndingClassifier.trainerReason(termination)
+                            .filter(r -> r.equals(ending.cause()));
                     events.add(JobEvent.warning(ending.cause(), ending.message()));
                     set(ConditionTypes.RUNNING, false, Reasons.BACKING_OFF, ending.message());
                     if (ending.permanent()) {
-                        fail(ending.cause(), ending.message() + " (exit " + ending.exitCode()
-                                + " means invalid input: retrying cannot help; fix the spec or data and create a new job)");
+                        fail(ending.cause(), ending.message() + " (exit " + ending.exitCode() + " with reason "
+                                + ending.cause() + " is permanent: a retry would see the same spec and checkpoint and "
+                                + "fail the same way; fix the cause and create a new job)");
                         return true;
                     }
                 }
@@ -223,8 +231,10 @@ public final class Decider {
             if (exhausted.isPresent()) {
                 String last = s.getLastTerminationMessage() == null ? "" : "; last termination message: "
                         + s.getLastTerminationMessage();
-                fail(exhausted.get().which() == FailureBudget.Exhausted.Which.FAILURES ? Reasons.MAX_FAILURES_EXCEEDED
-                        : Reasons.MAX_PREEMPTIONS_EXCEEDED, exhausted.get().message() + last);
+                // why: "BadRecord" tells the user what to fix; MaxFailuresExceeded only that something failed too often
+                String reason = exhausted.get().which() == FailureBudget.Exhausted.Which.FAILURES
+                        ? accountedTrainerReason.orElse(Reasons.MAX_FAILURES_EXCEEDED) : Reasons.MAX_PREEMPTIONS_EXCEEDED;
+                fail(reason, exhausted.get().message() + last);
                 return;
             }
             if (suspend) {

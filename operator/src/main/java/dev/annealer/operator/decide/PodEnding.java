@@ -8,7 +8,8 @@ package dev.annealer.operator.decide;
  * @param cause     CamelCase cause, see {@link Causes}; for trainer failures the trainer's own reason
  * @param exitCode  the trainer container's exit code, null when it never ran to an exit
  * @param message   one human line: what happened and, for failures, the trainer's termination message
- * @param permanent a failure that retrying cannot fix (exit 2: invalid input): the job fails at once
+ * @param permanent a failure that retrying cannot fix (exit 2 other than {@code BadRecord} / {@code MissingFile},
+ *                  see {@link PodEndingClassifier}): the job fails at once
  * @param deletePod the pod never ends by itself (stuck pulling its image or on a config error): delete it
  */
 public record PodEnding(Kind kind, String cause, Integer exitCode, String message, boolean permanent, boolean deletePod) {

@@ -23,8 +23,18 @@ import java.util.regex.Pattern;
  *       deletionTimestamp the operator did not set): {@code PREEMPTION} whatever the exit code;</li>
  *   <li>exit 75 ("checkpointed after preemption"): {@code PREEMPTION};</li>
  *   <li>{@code OOMKilled}: failure; a {@code failed: reason=X} message: failure with cause X; other non-zero
- *       exit: failure {@code NonZeroExit}; exit 2 (invalid input) is a permanent failure.</li>
+ *       exit: failure {@code NonZeroExit}.</li>
  * </ol>
+ * Which failures are <em>permanent</em> (the job fails at once, whatever {@code failurePolicy.maxFailures} says):
+ * exit 2 (the trainer refused its input) with reason {@code InvalidSpec}, {@code ScheduleChanged} or
+ * {@code CorruptCheckpoint}, because the spec is immutable once started and a checkpoint does not heal, so a retry
+ * sees the same input; exit 2 with {@code NonFiniteLoss}, because training is deterministic and a retry from the
+ * same checkpoint diverges at the same step; and exit 2 with no or an unknown reason ({@code InvalidInput}),
+ * because nothing says a retry could help. Exit 2 with {@code BadRecord} or {@code MissingFile}
+ * ({@link #RETRYABLE_INVALID_INPUT}) is an ordinary failure: the data lives on a volume the user can fix between
+ * attempts, so it is counted in {@code status.failures} and retried after the backoff until the budget runs out
+ * (the job then ends Failed with that reason, see {@link Decider}). Any other exit code is never permanent.
+ *
  * A pod stuck waiting on its image for longer than {@code imagePullGrace} (at once for an invalid image name) or
  * on a container config error for longer than {@code configErrorGrace} is a failure whose pod must be deleted.
  * A pod that disappeared is a preemption ({@code PodDeleted}). While {@code spec.suspend} is requested, every
@@ -36,6 +46,12 @@ public final class PodEndingClassifier {
     public static final int EXIT_CHECKPOINTED_AFTER_PREEMPTION = 75;
     /** Exit code of a trainer that refused its input (spec, data, schedule vs checkpoint). */
     public static final int EXIT_INVALID_INPUT = 2;
+
+    /**
+     * Trainer reasons of an exit 2 that a retry can fix: the data is on a volume the user may repair between
+     * attempts. Every other exit-2 reason is permanent.
+     */
+    public static final Set<String> RETRYABLE_INVALID_INPUT = Set.of("BadRecord", "MissingFile");
 
     private static final Pattern TRAINER_FAILURE = Pattern.compile("^failed: reason=([A-Za-z][A-Za-z0-9]*)\\b.*", Pattern.DOTALL);
     private static final Set<String> PULL_BACKOFF = Set.of("ErrImagePull", "ImagePullBackOff");
@@ -110,12 +126,26 @@ public final class PodEndingClassifier {
                     + " was OOMKilled (exit " + t.exitCode() + "): raise spec.resources.memory or lower "
                     + "spec.training.batchSize" + (msg.isEmpty() ? "" : "; last message: " + msg));
         }
-        Matcher m = TRAINER_FAILURE.matcher(msg);
-        String cause = m.matches() ? m.group(1)
-                : t.exitCode() == EXIT_INVALID_INPUT ? Causes.INVALID_INPUT : Causes.NON_ZERO_EXIT;
+        Optional<String> trainerReason = trainerReason(msg);
+        String cause = trainerReason.orElse(t.exitCode() == EXIT_INVALID_INPUT ? Causes.INVALID_INPUT : Causes.NON_ZERO_EXIT);
         PodEnding failure = PodEnding.failure(cause, t.exitCode(), "trainer of pod " + pod.name() + " exited "
                 + t.exitCode() + ": " + (msg.isEmpty() ? "no termination message (" + nullToDash(t.reason()) + ")" : msg));
-        return t.exitCode() == EXIT_INVALID_INPUT ? failure.withPermanent() : failure;
+        // why: a retry cannot help input that stays the same (immutable spec, broken checkpoint), but data can be fixed
+        boolean permanent = t.exitCode() == EXIT_INVALID_INPUT && !RETRYABLE_INVALID_INPUT.contains(cause);
+        return permanent ? failure.withPermanent() : failure;
+    }
+
+    /**
+     * The trainer's own reason {@code X} of a termination message {@code failed: reason=X ...}, if it is one.
+     *
+     * @param terminationMessage the container's termination message, may be null
+     */
+    public static Optional<String> trainerReason(String terminationMessage) {
+        if (terminationMessage == null) {
+            return Optional.empty();
+        }
+        Matcher m = TRAINER_FAILURE.matcher(terminationMessage.strip());
+        return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     private static Optional<PodEnding> classifyWaiting(PodSnapshot pod, ContainerSnapshot.Waiting w, Instant now,

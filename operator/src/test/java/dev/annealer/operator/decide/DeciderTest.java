@@ -244,7 +244,11 @@ class DeciderTest {
                 Arguments.of("non-zero exit", pod().exited(1, "Error", "failed: reason=Crash NullPointerException"), "Crash"),
                 Arguments.of("OOMKilled", pod().exited(137, "OOMKilled", ""), Causes.OOM_KILLED),
                 Arguments.of("NonFiniteLoss", pod().exited(1, "Error", "failed: reason=NonFiniteLoss at step 9"), "NonFiniteLoss"),
-                Arguments.of("killed without a platform signal", pod().exited(137, "Error", null), Causes.NON_ZERO_EXIT));
+                Arguments.of("killed without a platform signal", pod().exited(137, "Error", null), Causes.NON_ZERO_EXIT),
+                Arguments.of("exit 2 BadRecord (data can be fixed)", pod().exited(2, "Error",
+                        "failed: reason=BadRecord /data/train.csv:202: field 'f3' value 'x' is not a finite number"), "BadRecord"),
+                Arguments.of("exit 2 MissingFile (data can be fixed)", pod().exited(2, "Error",
+                        "failed: reason=MissingFile /data/train.csv does not exist"), "MissingFile"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -284,39 +288,106 @@ class DeciderTest {
         assertThat(d.requeueAfter()).contains(Duration.ofSeconds(20));
     }
 
-    @Test
-    void pastMaxFailuresTheJobFailsWithTheReasonAndTheLastTerminationMessage() {
-        World w = World.running(); // maxFailures: 2
-        int attempt = 1;
+    /** Fails attempts 1..n of a running world (maxFailures: 2) with the given endings; returns the last decision. */
+    private static Decision failAttempts(World w, List<Pods> endings) {
         Decision d = null;
-        for (int i = 0; i < 3; i++) {
-            d = w.pod(pod().named("ft-" + attempt, attempt).exited(1, "Error", "failed: reason=BadRecord line " + i))
-                    .at(Duration.ofSeconds(60)).decide();
-            if (i < 2) {
-                w.at(Duration.ofHours(1)).decide();
-                attempt++;
-                w.pod(pod().named("ft-" + attempt, attempt));
+        for (int i = 0; i < endings.size(); i++) {
+            int attempt = i + 1;
+            d = w.pod(endings.get(i).named("ft-" + attempt, attempt)).at(Duration.ofSeconds(60)).decide();
+            if (i < endings.size() - 1) {
+                assertThat(d.status().getPhase()).as("failure %d of at most 2 is retried", attempt).isEqualTo(Phase.PENDING);
+                Decision retry = w.at(Duration.ofHours(1)).decide();
+                assertThat(retry.actions()).contains(new Action.CreatePod(attempt + 1, java.util.Optional.empty()));
+                w.pod(pod().named("ft-" + (attempt + 1), attempt + 1));
             }
         }
+        return d;
+    }
+
+    static Stream<Arguments> budgetRunsOut() {
+        return Stream.of(
+                Arguments.of("exit 2 BadRecord: the trainer's reason", 2, "failed: reason=BadRecord train.csv:202", "BadRecord"),
+                Arguments.of("exit 2 MissingFile: the trainer's reason", 2, "failed: reason=MissingFile train.csv", "MissingFile"),
+                Arguments.of("exit 1 Crash: the trainer's reason", 1, "failed: reason=Crash IllegalStateException", "Crash"),
+                Arguments.of("exit 1 without a message: MaxFailuresExceeded", 1, "", Reasons.MAX_FAILURES_EXCEEDED));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("budgetRunsOut")
+    void pastMaxFailuresTheJobFailsWithTheReasonAndTheLastTerminationMessage(String name, int exit, String message,
+            String reason) {
+        World w = World.running(); // maxFailures: 2
+        Decision d = failAttempts(w, List.of(pod().exited(exit, "Error", message.isEmpty() ? "" : message + " 0"),
+                pod().exited(exit, "Error", message.isEmpty() ? "" : message + " 1"),
+                pod().exited(exit, "Error", message.isEmpty() ? "" : message + " 2")));
         assertThat(d.status().getFailures()).isEqualTo(3);
         assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
         assertThat(w.condition(ConditionTypes.FAILED).getStatus()).isEqualTo("True");
-        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.MAX_FAILURES_EXCEEDED);
-        assertThat(w.condition(ConditionTypes.FAILED).getMessage()).contains("maxFailures=2").contains("failed: reason=BadRecord line 2");
-        assertThat(d.status().getLastTerminationMessage()).isEqualTo("failed: reason=BadRecord line 2");
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(reason);
+        assertThat(w.condition(ConditionTypes.FAILED).getMessage()).contains("3 failures exceed spec.failurePolicy.maxFailures=2");
+        if (!message.isEmpty()) {
+            assertThat(w.condition(ConditionTypes.FAILED).getMessage()).contains(message + " 2");
+            assertThat(d.status().getLastTerminationMessage()).isEqualTo(message + " 2");
+        }
         assertThat(d.status().getCompletionTime()).isNotNull();
         assertThat(d.events()).extracting(JobEvent::reason).contains("Failed");
         assertThat(d.actions()).noneMatch(a -> a instanceof Action.CreatePod);
     }
 
     @Test
-    void invalidInputFailsTheJobAtOnce() {
+    void theBudgetReasonIsTheFailureThatUsedItUpNotAnEarlierOne() {
+        World w = World.running(); // maxFailures: 2
+        Decision d = failAttempts(w, List.of(pod().exited(2, "Error", "failed: reason=BadRecord train.csv:202"),
+                pod().exited(2, "Error", "failed: reason=BadRecord train.csv:202"), pod().exited(137, "OOMKilled", "")));
+        assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.MAX_FAILURES_EXCEEDED);
+    }
+
+    @Test
+    void aBadRecordIsRetriedAndAPreemptionInBetweenIsNotCounted() {
+        World w = World.running(); // maxFailures: 2
+        String bad = "failed: reason=BadRecord /data/train.csv:202: field 'f3' value 'x' is not a finite number";
+        w.pod(pod().disruption("PreemptionByScheduler").exited(75, "Error", CKPT)).decide();
+        w.pod(pod().named("ft-2", 2)).decide();
+        Decision first = w.pod(pod().named("ft-2", 2).exited(2, "Error", bad)).at(Duration.ofSeconds(60)).decide();
+        assertThat(first.status().getPhase()).isEqualTo(Phase.PENDING);
+        assertThat(first.status().getFailures()).isEqualTo(1);
+        assertThat(first.status().getPreemptions()).isEqualTo(1);
+        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.BACKING_OFF);
+        assertThat(w.condition(ConditionTypes.RUNNING).getMessage()).contains("failure 1 of at most 2");
+        assertThat(w.at(Duration.ofHours(1)).decide().actions()).contains(new Action.CreatePod(3, java.util.Optional.empty()));
+        w.pod(pod().named("ft-3", 3)).decide();
+        w.pod(pod().named("ft-3", 3).exited(2, "Error", bad)).at(Duration.ofHours(1).plusSeconds(60)).decide();
+        w.at(Duration.ofHours(2)).decide();
+        w.pod(pod().named("ft-4", 4)).decide();
+        Decision last = w.pod(pod().named("ft-4", 4).exited(2, "Error", bad)).at(Duration.ofHours(2).plusSeconds(60)).decide();
+        assertThat(last.status().getPhase()).isEqualTo(Phase.FAILED);
+        assertThat(last.status().getFailures()).isEqualTo(3);
+        assertThat(last.status().getPreemptions()).isEqualTo(1);
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo("BadRecord");
+        assertThat(last.status().getLastTerminationMessage()).isEqualTo(bad);
+    }
+
+    static Stream<Arguments> permanentInput() {
+        return Stream.of(
+                Arguments.of("failed: reason=ScheduleChanged checkpoint was written under sha256:aa", Reasons.SCHEDULE_CHANGED),
+                Arguments.of("failed: reason=InvalidSpec spec.data.train is empty", "InvalidSpec"),
+                Arguments.of("failed: reason=CorruptCheckpoint no checkpoint verifies", "CorruptCheckpoint"),
+                Arguments.of("failed: reason=NonFiniteLoss loss became NaN at step 812", "NonFiniteLoss"),
+                Arguments.of("failed: reason=SomethingNew unknown to this operator", "SomethingNew"),
+                Arguments.of("", Causes.INVALID_INPUT));
+    }
+
+    @ParameterizedTest(name = "exit 2 ''{0}'' fails the job at once")
+    @MethodSource("permanentInput")
+    void invalidInputThatCannotChangeFailsTheJobAtOnce(String message, String reason) {
         World w = World.running();
-        Decision d = w.pod(pod().exited(2, "Error", "failed: reason=ScheduleChanged checkpoint was written under sha256:aa"))
-                .decide();
+        Decision d = w.pod(pod().exited(2, "Error", message)).decide();
         assertThat(d.status().getPhase()).isEqualTo(Phase.FAILED);
         assertThat(d.status().getFailures()).isEqualTo(1);
-        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(Reasons.SCHEDULE_CHANGED);
+        assertThat(w.condition(ConditionTypes.FAILED).getReason()).isEqualTo(reason);
+        assertThat(w.condition(ConditionTypes.FAILED).getMessage()).contains("is permanent");
+        assertThat(d.actions()).noneMatch(a -> a instanceof Action.CreatePod);
     }
 
     @Test

@@ -118,19 +118,46 @@ class PodEndingClassifierTest {
         assertThat(e.deletePod()).isTrue();
     }
 
-    @org.junit.jupiter.api.Test
-    void exitTwoIsAPermanentFailureAndKeepsTheTrainersReason() {
-        PodEnding e = PodEndingClassifier.classify(pod().exited(2, "Error",
-                "failed: reason=ScheduleChanged checkpoint step-000000001000 was written under sha256:aa").build(), "ft-1",
-                false, NOW, PodEndingClassifier.Settings.DEFAULT).orElseThrow();
-        assertThat(e.kind()).isEqualTo(FAILURE);
-        assertThat(e.cause()).isEqualTo("ScheduleChanged");
-        assertThat(e.permanent()).isTrue();
-        assertThat(e.message()).contains("failed: reason=ScheduleChanged");
-        PodEnding bare = PodEndingClassifier.classify(pod().exited(2, "Error", "").build(), "ft-1", false, NOW,
+    /** Exit code, termination message, expected cause, expected permanent (docs/operator.md, "exit 2" rows). */
+    static Stream<Arguments> permanence() {
+        return Stream.of(
+                Arguments.of(2, "failed: reason=InvalidSpec spec.data.train is empty: set it", "InvalidSpec", true),
+                Arguments.of(2, "failed: reason=ScheduleChanged checkpoint step-000000001000 was written under sha256:aa",
+                        "ScheduleChanged", true),
+                Arguments.of(2, "failed: reason=CorruptCheckpoint no checkpoint verifies", "CorruptCheckpoint", true),
+                Arguments.of(2, "failed: reason=NonFiniteLoss loss became NaN at step 812 (deterministic: a retry diverges again)",
+                        "NonFiniteLoss", true),
+                Arguments.of(2, "failed: reason=BadRecord /data/train.csv:202: field 'f3' value 'x' is not a finite number",
+                        "BadRecord", false),
+                Arguments.of(2, "failed: reason=MissingFile /data/train.csv does not exist", "MissingFile", false),
+                Arguments.of(2, "failed: reason=SomethingNew the trainer is newer than the operator", "SomethingNew", true),
+                Arguments.of(2, "", Causes.INVALID_INPUT, true),
+                Arguments.of(2, "no reason here", Causes.INVALID_INPUT, true),
+                Arguments.of(1, "failed: reason=BadRecord /data/train.csv:3: field 'f0' is empty", "BadRecord", false),
+                Arguments.of(1, "failed: reason=InvalidSpec not exit 2, so not permanent", "InvalidSpec", false),
+                Arguments.of(1, "failed: reason=Crash java.lang.IllegalStateException", "Crash", false));
+    }
+
+    @ParameterizedTest(name = "exit {0} ''{1}'' -> {2}, permanent={3}")
+    @MethodSource("permanence")
+    void onlyExitTwoOfInputThatCannotChangeIsPermanent(int exit, String message, String cause, boolean permanent) {
+        PodEnding e = PodEndingClassifier.classify(pod().exited(exit, "Error", message).build(), "ft-1", false, NOW,
                 PodEndingClassifier.Settings.DEFAULT).orElseThrow();
-        assertThat(bare.cause()).isEqualTo(Causes.INVALID_INPUT);
-        assertThat(bare.permanent()).isTrue();
+        assertThat(e.kind()).isEqualTo(FAILURE);
+        assertThat(e.cause()).isEqualTo(cause);
+        assertThat(e.permanent()).isEqualTo(permanent);
+        assertThat(e.exitCode()).isEqualTo(exit);
+        if (!message.isEmpty()) {
+            assertThat(e.message()).contains(message);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void trainerReasonIsReadFromTheFailedLineOnly() {
+        assertThat(PodEndingClassifier.trainerReason("failed: reason=BadRecord x.csv:2")).contains("BadRecord");
+        assertThat(PodEndingClassifier.trainerReason("  failed: reason=MissingFile\n")).contains("MissingFile");
+        assertThat(PodEndingClassifier.trainerReason("checkpointed after preemption: step=3 checkpoint=c")).isEmpty();
+        assertThat(PodEndingClassifier.trainerReason(null)).isEmpty();
     }
 
     private static Arguments row(String name, Pods pod, boolean suspend, PodEnding.Kind kind, String cause) {
