@@ -382,7 +382,8 @@ final class Resolver {
                 throw ScheduleValidationException.of(sub, v, "be given in steps when the steps per epoch are unknown",
                         "write {steps: N}, or run with a dataset (or --steps-per-epoch) so epochs can be converted");
             }
-            r = Rational.of(new BigDecimal(v).multiply(new BigDecimal(ctx.stepsPerEpoch())));
+            // The decimal the user wrote (0.1 epochs means one tenth), not the binary double nearest to it.
+            r = Rational.of(BigDecimal.valueOf(v).multiply(BigDecimal.valueOf(ctx.stepsPerEpoch())));
         }
         if (r.compareTo(Rational.of(MAX_STEPS)) > 0) {
             throw ScheduleValidationException.of(sub, v, "be at most 2^53 steps", "longer durations lose step precision");

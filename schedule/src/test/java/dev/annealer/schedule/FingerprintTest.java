@@ -50,6 +50,14 @@ class FingerprintTest {
     }
 
     @Test
+    void decimalEpochsMeanTheDecimalTheUserWrote() {
+        // 0.1 epochs at 100 steps per epoch is 10 whole steps, although the double 0.1 is not exactly one tenth.
+        Schedule epochs = of(m("type", "CosineWarmRestarts", "period", m("epochs", 0.3), "warmup", m("epochs", 0.1)));
+        Schedule steps = of(m("type", "CosineWarmRestarts", "period", m("steps", 30), "warmup", m("steps", 10)));
+        assertThat(epochs.fingerprint()).isEqualTo(steps.fingerprint());
+    }
+
+    @Test
     void writtenDefaultsEqualOmittedDefaults() {
         Schedule bare = of(m("type", "CosineWarmRestarts", "period", m("steps", 150)));
         Schedule full = of(m("type", "CosineWarmRestarts", "period", m("steps", 150), "periodMultiplier", 1.0,
