@@ -1,7 +1,6 @@
 package dev.annealer.trainer;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.StepRunner.StepResult;
 import dev.annealer.trainer.TrainerFailure.Reason;
@@ -12,6 +11,8 @@ import dev.annealer.trainer.data.BatchPlan;
 import dev.annealer.trainer.data.DataReader;
 import dev.annealer.trainer.data.Dataset;
 import dev.annealer.trainer.data.Locations;
+import dev.annealer.trainer.device.DeviceChoice;
+import dev.annealer.trainer.device.GpuEnvironment;
 import dev.annealer.trainer.model.DjlModel;
 import dev.annealer.trainer.model.Task;
 import dev.annealer.trainer.optim.AdamW;
@@ -102,7 +103,7 @@ public final class TrainingRun {
     int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
     log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
         + quote(o.checkpointDir().toString()));
-    Device device = chooseDevice(o.device());
+    Device device = chooseDevice(o.device(), cfg.resources());
 
     Task task = cfg.data().task().equals("classification") ? Task.CLASSIFICATION : Task.REGRESSION;
     Dataset train = readData(cfg, cfg.data().train(), "spec.data.train");
@@ -457,22 +458,21 @@ public final class TrainingRun {
     }
   }
 
-  private Device chooseDevice(String wanted) {
-    if ("gpu".equals(wanted)) {
-      int gpus = Engine.getEngine("PyTorch").getGpuCount();
-      if (gpus > 0) {
-        log("event=device device=gpu(0) gpus=" + gpus);
-        return Device.gpu();
-      }
-      log("event=device device=cpu message=" + quote("--device gpu was asked for but no GPU is visible to PyTorch "
-          + "(CPU-only native library or no device): training on CPU"));
-      return Device.cpu();
+  private Device chooseDevice(String wanted, JobConfig.Resources resources) {
+    if (!"gpu".equals(wanted)) {
+      DeviceChoice.Decision d = DeviceChoice.decide(wanted, resources.gpus(), resources.allowCpuFallback(), null);
+      log("event=device device=cpu" + (resources.gpus() > 0 ? " message=" + quote("spec.resources.gpus="
+          + resources.gpus() + " but --device cpu: training on CPU") : ""));
+      return d.device();
     }
-    if (wanted != null && !wanted.equals("cpu")) {
-      throw TrainerFailure.invalid("--device", wanted, "must be cpu or gpu");
+    GpuEnvironment seen = GpuEnvironment.observe(o.env());
+    log("event=gpu-environment message=" + quote(seen.describe()));
+    DeviceChoice.Decision d = DeviceChoice.decide(wanted, resources.gpus(), resources.allowCpuFallback(), seen);
+    if (d.warning() != null) {
+      log("event=warning message=" + quote(d.warning()));
     }
-    log("event=device device=cpu");
-    return Device.cpu();
+    log("event=device device=" + d.device() + " gpus=" + seen.gpusVisibleToEngine());
+    return d.device();
   }
 
   private Dataset readData(JobConfig cfg, String location, String field) {

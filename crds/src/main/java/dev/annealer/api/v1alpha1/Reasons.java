@@ -58,6 +58,8 @@ public final class Reasons {
     public static final String SCHEDULE_CHANGED = "ScheduleChanged";
     public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
     public static final String CRASH = "Crash";
+    /** The job asked for GPUs (spec.resources.gpus > 0) and the trainer saw fewer usable ones. */
+    public static final String NO_GPU = "NoGPU";
     // Failure classes the operator observes
     public static final String OOM_KILLED = "OOMKilled";
     public static final String IMAGE_PULL_FAILED = "ImagePullFailed";

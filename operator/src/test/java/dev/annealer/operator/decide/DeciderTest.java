@@ -309,6 +309,9 @@ class DeciderTest {
                 Arguments.of("exit 2 BadRecord: the trainer's reason", 2, "failed: reason=BadRecord train.csv:202", "BadRecord"),
                 Arguments.of("exit 2 MissingFile: the trainer's reason", 2, "failed: reason=MissingFile train.csv", "MissingFile"),
                 Arguments.of("exit 1 Crash: the trainer's reason", 1, "failed: reason=Crash IllegalStateException", "Crash"),
+                Arguments.of("exit 1 NoGPU: the status names the GPUs requested and found", 1,
+                        "failed: reason=NoGPU requested 1 GPU(s) (spec.resources.gpus=1, --device gpu) but PyTorch 2.5.1 "
+                                + "(cpu native library) sees 0 GPU(s); CUDA_VISIBLE_DEVICES=unset", "NoGPU"),
                 Arguments.of("exit 1 without a message: MaxFailuresExceeded", 1, "", Reasons.MAX_FAILURES_EXCEEDED));
     }
 

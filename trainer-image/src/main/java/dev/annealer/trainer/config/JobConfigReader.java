@@ -63,7 +63,7 @@ public final class JobConfigReader {
     optimizerAndSchedule.put("schedule", spec.getSchedule() == null ? Map.of("type", "Constant")
         : FineTuneJobs.mapper().convertValue(spec.getSchedule(), Map.class));
     return new JobConfig(j, model(spec.getModel()), data(spec.getData()), training(spec.getTraining()),
-        optimizer(spec.getOptimizer()), optimizerAndSchedule, checkpoint(spec.getCheckpoint()));
+        optimizer(spec.getOptimizer()), optimizerAndSchedule, checkpoint(spec.getCheckpoint()), resources(spec));
   }
 
   private static JobConfig.Model model(ModelSpec m) {
@@ -190,5 +190,14 @@ public final class JobConfigReader {
     boolean snapshots = c != null && Boolean.TRUE.equals(c.getKeepCycleSnapshots());
     String onChange = c != null && c.getOnScheduleChange() == OnScheduleChange.CONTINUE ? "Continue" : "Refuse";
     return new JobConfig.CheckpointSpec(everySteps, everySeconds, keepLast, snapshots, onChange);
+  }
+
+  private static JobConfig.Resources resources(FineTuneJobSpec spec) {
+    var r = spec.getResources();
+    int gpus = r == null || r.getGpus() == null ? 0 : r.getGpus();
+    if (gpus < 0) {
+      throw TrainerFailure.invalid("spec.resources.gpus", gpus, "must be >= 0 (0 trains on CPU)");
+    }
+    return new JobConfig.Resources(gpus, r != null && Boolean.TRUE.equals(r.getAllowCpuFallback()));
   }
 }
