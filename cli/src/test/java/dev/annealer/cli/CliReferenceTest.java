@@ -20,7 +20,7 @@ class CliReferenceTest {
 
     /** The CLI's own commands; `annealer train` is the trainer's command and documented with the trainer. */
     static final List<List<String>> COMMANDS = List.of(List.of("schedule"), List.of("schedule", "import"),
-            List.of("schedule", "lr"), List.of("schedule", "preview"));
+            List.of("schedule", "lr"), List.of("schedule", "preview"), List.of("lr-find"));
 
     static String render() {
         StringBuilder md = new StringBuilder();
@@ -38,7 +38,8 @@ class CliReferenceTest {
                 .append("bin/annealer schedule lr -f examples/quickstart.yaml --steps 1725\n")
                 .append("bin/annealer schedule preview -f examples/quickstart.yaml\n")
                 .append("bin/annealer schedule preview -f examples/quickstart.yaml --out quickstart.png\n")
-                .append("bin/annealer train -f examples/quickstart.yaml --checkpoint-dir /tmp/quickstart\n```\n\n");
+                .append("bin/annealer train -f examples/quickstart.yaml --checkpoint-dir /tmp/quickstart\n")
+                .append("bin/annealer lr-find -f examples/quickstart.yaml --min-lr-ratio keep > tuned.yaml\n```\n\n");
         md.append("`annealer train` is the trainer's own command (`dev.annealer.trainer.TrainCommand`, the same code that "
                 + "runs in the job's pod): see [trainer-contract.md](trainer-contract.md) and `bin/annealer train --help`.\n\n");
         for (List<String> c : COMMANDS) {

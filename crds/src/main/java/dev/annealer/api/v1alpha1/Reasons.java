@@ -42,6 +42,8 @@ public final class Reasons {
     // Succeeded
     /** Succeeded=True: the trainer finished the budget. */
     public static final String TRAINING_COMPLETED = "TrainingCompleted";
+    /** Event: an lrRangeTest job finished; the message names the suggested learning rate and the plot. */
+    public static final String LR_RANGE_TEST_COMPLETED = "LrRangeTestCompleted";
     /** Succeeded=False / Failed=False: not finished yet. */
     public static final String NOT_FINISHED = "NotFinished";
 
