@@ -56,6 +56,7 @@ public final class CrdValidator {
             "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields", "selfLink");
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern BARE_SELF = Pattern.compile("(?<![A-Za-z0-9_])self(?![.A-Za-z0-9_])");
     private static final Pattern SELF_REF = Pattern.compile("(?<![A-Za-z0-9_])self((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
@@ -320,33 +321,29 @@ public final class CrdValidator {
 
         // ---- the CEL rules ----
 
-        private void cel(Map<String, Object> schema, Object value, Object old, String path) {
-            descend(schema, value, old, path);
-            for (Object r : list(schema.getOrDefault("x-kubernetes-validations", List.of()))) {
-                Map<String, Object> rule = map(r);
-                String expr = (String) rule.get("rule");
-                boolean transition = expr.contains("oldSelf");
-                if (transition && old == null) {
-                    continue;
+        private void evaluate(Map<String, Object> rule, Object value, Object old, String path) {
+            String expr = (String) rule.get("rule");
+            boolean transition = expr.contains("oldSelf");
+            if (transition && old == null) {
+                return;
+            }
+            Map<String, Object> vars = new LinkedHashMap<>();
+            vars.put("self", value);
+            if (transition) {
+                vars.put("oldSelf", old);
+            }
+            String field = rule.get("fieldPath") instanceof String fp && !fp.isBlank()
+                    ? path + (fp.startsWith(".") ? fp : "." + fp) : path;
+            try {
+                Object result = program(expr).eval(vars);
+                if (!Boolean.TRUE.equals(result)) {
+                    String got = referencedValues(expr, value, path);
+                    out.add(new Violation(field, isScalar(value) ? describe(value) : null, messageOf(rule)
+                            + (got.isEmpty() ? "" : " (got " + got + ")"), Violation.Kind.CEL, line(field)));
                 }
-                Map<String, Object> vars = new LinkedHashMap<>();
-                vars.put("self", value);
-                if (transition) {
-                    vars.put("oldSelf", old);
-                }
-                String field = rule.get("fieldPath") instanceof String fp && !fp.isBlank()
-                        ? path + (fp.startsWith(".") ? fp : "." + fp) : path;
-                try {
-                    Object result = program(expr).eval(vars);
-                    if (!Boolean.TRUE.equals(result)) {
-                        String got = referencedValues(expr, value, path);
-                        out.add(new Violation(field, isScalar(value) ? describe(value) : null, messageOf(rule)
-                                + (got.isEmpty() ? "" : " (got " + got + ")"), Violation.Kind.CEL, line(field)));
-                    }
-                } catch (dev.cel.runtime.CelEvaluationException e) {
-                    out.add(new Violation(field, null, field + ": the rule `" + expr + "` could not be evaluated: "
-                            + e.getMessage(), Violation.Kind.CEL, line(field)));
-                }
+            } catch (dev.cel.runtime.CelEvaluationException e) {
+                out.add(new Violation(field, null, field + ": the rule `" + expr + "` could not be evaluated: "
+                        + e.getMessage(), Violation.Kind.CEL, line(field)));
             }
         }
 
@@ -370,15 +367,49 @@ public final class CrdValidator {
             }
         }
 
-        /** Runs the rules of a node unless it, or a field under it, has the wrong type (CEL would fail on it). */
+        /** Runs the rules of a node; a rule that reads a field with the wrong type (or a missing required one) is skipped. */
         private void celChecked(Map<String, Object> schema, Object value, Object old, String path) {
-            for (String b : broken) {
-                if (path.isEmpty() || b.equals(path) || b.startsWith(path + ".") || b.startsWith(path + "[")) {
-                    descend(schema, value, old, path);
-                    return;
+            descend(schema, value, old, path);
+            for (Object r : list(schema.getOrDefault("x-kubernetes-validations", List.of()))) {
+                Map<String, Object> rule = map(r);
+                if (!readsBroken((String) rule.get("rule"), path)) {
+                    evaluate(rule, value, old, path);
                 }
             }
-            cel(schema, value, old, path);
+        }
+
+        /**
+         * Whether a rule at {@code path} reads a broken field. The API server skips every rule then; skipping only
+         * those that would fail gives the same verdict (rejected) and reports the other rules' problems at once.
+         */
+        private boolean readsBroken(String expr, String path) {
+            if (broken.isEmpty()) {
+                return false;
+            }
+            List<String> reads = new ArrayList<>();
+            if (BARE_SELF.matcher(expr).find() || expr.contains("oldSelf")) {
+                reads.add(path);
+            }
+            Matcher m = SELF_REF.matcher(expr);
+            while (m.find()) {
+                reads.add(path + m.group(1));
+            }
+            for (String b : broken) {
+                for (String r : reads) {
+                    String rr = r.startsWith(".") ? r.substring(1) : r;
+                    if (rr.isEmpty() || b.equals(rr) || b.startsWith(rr + ".") || b.startsWith(rr + "[")
+                            || rr.startsWith(b + ".")) {
+                        return true;
+                    }
+                    // self.features.exists(...): the list's items are read too
+                    for (int dot = rr.indexOf('.'); dot > 0; dot = rr.indexOf('.', dot + 1)) {
+                        if (b.startsWith(rr.substring(0, dot) + "[")) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
         }
     }
 
