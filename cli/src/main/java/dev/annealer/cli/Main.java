@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "annealer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fine-tuning jobs whose cosine / SGDR learning-rate schedule is part of the contract.",
-        subcommands = {ScheduleCommand.class, TrainCommand.class, LrFindCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ValidateCommand.class, ScheduleCommand.class, TrainCommand.class, LrFindCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input. */

@@ -19,7 +19,7 @@ class CliReferenceTest {
             + "-Dsurefire.failIfNoSpecifiedTests=false -Dannealer.regenerate=true";
 
     /** The CLI's own commands; `annealer train` is the trainer's command and documented with the trainer. */
-    static final List<List<String>> COMMANDS = List.of(List.of("schedule"), List.of("schedule", "import"),
+    static final List<List<String>> COMMANDS = List.of(List.of("validate"), List.of("schedule"), List.of("schedule", "import"),
             List.of("schedule", "lr"), List.of("schedule", "preview"), List.of("lr-find"));
 
     static String render() {
@@ -33,6 +33,7 @@ class CliReferenceTest {
                 + "manifest, missing file), with a message on stderr that says what is wrong and what is accepted; "
                 + "`1` internal error. `annealer train` adds the trainer's codes (`75` = checkpointed after preemption).\n\n");
         md.append("Examples:\n\n```\n")
+                .append("bin/annealer validate -f examples/quickstart.yaml\n")
                 .append("bin/annealer schedule import --from torch:CosineAnnealingWarmRestarts --args '{\"lr\": 0.1, \"T_0\": 10, \"T_mult\": 2}'\n")
                 .append("bin/annealer schedule lr --from timm:CosineLRScheduler --args '{\"lr\": 0.1, \"t_initial\": 50, \"warmup_t\": 5}' --steps 100\n")
                 .append("bin/annealer schedule lr -f examples/quickstart.yaml --steps 1725\n")

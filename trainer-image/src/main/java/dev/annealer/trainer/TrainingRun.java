@@ -4,6 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.StepRunner.StepResult;
 import dev.annealer.trainer.TrainerFailure.Reason;
+import dev.annealer.trainer.checkpoint.CheckpointDirProbe;
 import dev.annealer.trainer.checkpoint.CheckpointStore;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
@@ -103,6 +104,7 @@ public final class TrainingRun {
     int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
     log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
         + quote(o.checkpointDir().toString()));
+    CheckpointDirProbe.probe(o.checkpointDir()); // a read-only or full volume fails now, not at the first checkpoint
     Device device = chooseDevice(o.device(), cfg.resources());
 
     Task task = cfg.data().task().equals("classification") ? Task.CLASSIFICATION : Task.REGRESSION;
@@ -383,7 +385,14 @@ public final class TrainingRun {
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
-    CheckpointStore.Written written = store.write(step, m, params, state.buffers());
+    CheckpointStore.Written written;
+    try {
+      written = store.write(step, m, params, state.buffers());
+    } catch (IOException e) {
+      throw new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + CheckpointStore.nameOf(step)
+          + " in " + o.checkpointDir() + " (" + e + "): free space on the volume or mount it read-write; the newest "
+          + "complete checkpoint is kept and the next attempt resumes from it", e);
+    }
     String name = written.name();
     double seconds = (System.nanoTime() - t0) / 1e9;
     metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));

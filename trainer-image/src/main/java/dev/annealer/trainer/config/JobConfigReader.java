@@ -37,7 +37,7 @@ public final class JobConfigReader {
       job = FineTuneJobs.read(file);
     } catch (ManifestException e) {
       Reason reason = e.field() == null && e.getMessage().contains("no such file") ? Reason.MissingFile : Reason.InvalidSpec;
-      throw new TrainerFailure(reason, e.getMessage());
+      throw new TrainerFailure(reason, oneLine(e));
     }
     return toConfig(job);
   }
@@ -46,8 +46,13 @@ public final class JobConfigReader {
     try {
       return toConfig(FineTuneJobs.parse(yaml, source));
     } catch (ManifestException e) {
-      throw new TrainerFailure(Reason.InvalidSpec, e.getMessage());
+      throw new TrainerFailure(Reason.InvalidSpec, oneLine(e));
     }
+  }
+
+  /** The termination message is one line: every violation of an invalid manifest, separated by "; ". */
+  private static String oneLine(ManifestException e) {
+    return e.getMessage().replace("\n", "; ");
   }
 
   @SuppressWarnings("unchecked")
