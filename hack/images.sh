@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Builds the Annealer OCI images with podman, from Debian packages only (no base image is pulled from any registry):
+#   <registry>/annealer-operator:<tag>         the Quarkus operator (fast-jar)
+#   <registry>/annealer-trainer:<tag>          the DJL trainer, CPU libtorch baked into its DJL cache
+#   <registry>/annealer-trainer:<tag>-cu124    the same trainer with CUDA 12.4 libtorch (pytorch-native-cu124)
+# Names and tags come from images.properties (the one source of truth). Prints the references it built.
+#
+#   hack/images.sh               # base + operator + trainer (CPU) + trainer (CUDA)   (`make images`)
+#   hack/images.sh cpu           # base + operator + trainer (CPU) only
+#   hack/images.sh cuda          # base + trainer (CUDA) only                          (`make images-cuda`)
+#   hack/images.sh verify        # runs each built image read-only as uid 10001 (see verify_* below)
+#   hack/images.sh push REGISTRY # tags and pushes the built images to REGISTRY (e.g. 127.0.0.1:5000/annealer)
+#   hack/images.sh tools         # only installs podman, buildah, runc, debootstrap (Debian packages)
+#
+# The base image is a Debian minbase root filesystem made by debootstrap with openjdk-17-jre-headless and the
+# non-root user annealer (uid/gid 10001), cached as a tarball under ~/.cache/annealer/images (seconds when warm).
+# The Debian mirror is the one apt is configured with here (DEBIAN_MIRROR overrides it).
+#
+# Environment: ANNEALER_IMAGES_CACHE (default ~/.cache/annealer/images), MVN (default "mvn -B"),
+#              MAVEN_REPO (default ~/.m2/repository), DEBIAN_MIRROR, DEBIAN_SUITE (default: this machine's).
+# Progress goes to stderr; stdout carries only the image references.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../images.properties
+source "$ROOT/images.properties"
+CACHE="${ANNEALER_IMAGES_CACHE:-${HOME}/.cache/annealer/images}"
+MVN="${MVN:-mvn -B}"
+MAVEN_REPO="${MAVEN_REPO:-${HOME}/.m2/repository}"
+BASE_PACKAGES="openjdk-17-jre-headless"
+# Bump when the base recipe below changes: it is part of the base image's cache key.
+BASE_RECIPE=1
+# What every container of this project gets on these machines (crun fails on hybrid cgroups; limits can't be raised).
+RUN_FLAGS=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --read-only --user 10001)
+
+OPERATOR_REF="${IMAGE_REGISTRY}/${OPERATOR_IMAGE}:${IMAGE_TAG}"
+TRAINER_REF="${IMAGE_REGISTRY}/${TRAINER_IMAGE}:${IMAGE_TAG}"
+TRAINER_CUDA_REF="${TRAINER_REF}${TRAINER_CUDA_SUFFIX}"
+
+log() { echo "images: $*" >&2; }
+die() { echo "images: error: $*" >&2; exit 1; }
+now() { date +%s; }
+
+ensure_tools() {
+  local missing=()
+  for t in podman buildah runc debootstrap; do command -v "$t" >/dev/null || missing+=("$t"); done
+  command -v unzip >/dev/null || missing+=(unzip)
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: run as root, or apt-get install -y ${missing[*]}"
+  log "installing ${missing[*]} (Debian packages)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+debian_mirror() {
+  if [[ -n "${DEBIAN_MIRROR:-}" ]]; then echo "$DEBIAN_MIRROR"; return; fi
+  # the mirror apt already uses for <suite>/main on this machine
+  apt-cache policy 2>/dev/null | awk -v s="${1}/main" '$3 == s && $2 ~ /^https?:/ { print $2; exit }'
+}
+
+# ---- base: debootstrap minbase + JRE + user 10001, cached as a tarball, imported as localhost/annealer-base:<key>
+base_image() {
+  local suite="${DEBIAN_SUITE:-$(. /etc/os-release && echo "${VERSION_CODENAME}")}"
+  local key
+  key=$(printf '%s\n' "$suite" "$BASE_PACKAGES" "$BASE_RECIPE" | sha256sum | cut -c1-12)
+  BASE_REF="localhost/annealer-base:${suite}-${key}"
+  if podman image exists "$BASE_REF"; then
+    log "base $BASE_REF (cached image)"
+    return
+  fi
+  local tarball="$CACHE/base-${suite}-${key}.tar"
+  if [[ ! -f "$tarball" ]]; then
+    local mirror rootfs="$CACHE/rootfs-${key}.tmp" t0
+    mirror=$(debian_mirror "$suite")
+    [[ -n "$mirror" ]] || die "no Debian mirror for $suite/main in apt's configuration: set DEBIAN_MIRROR"
+    mkdir -p "$CACHE/debs"
+    rm -rf "$rootfs"
+    t0=$(now)
+    log "debootstrap $suite (minbase + $BASE_PACKAGES) into $rootfs"
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" --cache-dir="$CACHE/debs" "$suite" "$rootfs" "$mirror" >&2 \
+      || die "debootstrap failed (log: $rootfs/debootstrap/debootstrap.log)"
+    # smaller, reproducible-ish: no package caches, lists, docs, man pages, locales or logs
+    rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/{doc,man,info,locale}/* \
+      "$rootfs"/var/log/* "$rootfs"/var/cache/debconf/*-old "$rootfs"/tmp/* "$rootfs"/root/.cache
+    # the non-root user of both images; the chart's runAsUser/fsGroup default to it
+    echo "annealer:x:10001:" >>"$rootfs/etc/group"
+    echo "annealer:x:10001:10001:Annealer:/opt/annealer:/usr/sbin/nologin" >>"$rootfs/etc/passwd"
+    echo "annealer:*:20000:0:99999:7:::" >>"$rootfs/etc/shadow"
+    tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" .
+    mv "$tarball.tmp" "$tarball"
+    rm -rf "$rootfs"
+    log "base rootfs built in $(($(now) - t0)) s: $tarball"
+  fi
+  local java_home=/usr/lib/jvm/java-17-openjdk-amd64
+  podman import --change "ENV JAVA_HOME=$java_home" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change "ENV LANG=C.UTF-8" "$tarball" "$BASE_REF" >/dev/null
+  log "base $BASE_REF (imported from $tarball)"
+}
+
+maven_package() {
+  log "mvn package (operator, trainer-image)"
+  (cd "$ROOT" && $MVN -q -pl operator,trainer-image -am package -DskipTests) >&2
+}
+
+# ---- operator: the Quarkus fast-jar on the base
+operator_image() {
+  local app="$ROOT/operator/target/quarkus-app"
+  [[ -f "$app/quarkus-run.jar" ]] || die "$app/quarkus-run.jar missing: mvn -pl operator -am package"
+  podman build --pull=never --layers --build-arg "BASE=$BASE_REF" -f "$ROOT/operator/Containerfile" -t "$OPERATOR_REF" "$app" >&2
+  echo "$OPERATOR_REF"
+}
+
+# ---- trainer: jar + lib + examples + launcher + a DJL cache with the native libraries already unpacked
+stage_trainer_common() { # $1 = staging dir
+  local stage=$1 target="$ROOT/trainer-image/target"
+  [[ -f "$target/annealer-trainer.jar" ]] || die "$target/annealer-trainer.jar missing: mvn -pl trainer-image -am package"
+  rm -rf "$stage" && mkdir -p "$stage/lib"
+  cp "$target/annealer-trainer.jar" "$stage/"
+  cp "$ROOT/trainer-image/bin/annealer-trainer" "$stage/"
+  cp -r "$ROOT/examples" "$stage/examples"
+  local jar
+  for jar in "$target"/lib/*.jar; do
+    case "$(basename "$jar")" in pytorch-native-*) ;; *) cp "$jar" "$stage/lib/" ;; esac
+  done
+}
+
+# Runs the trainer's engine-info (and loads the tokenizers library when its jar is on the classpath) with
+# DJL_CACHE_DIR=$1, so DJL unpacks its native libraries there exactly as it would at run time.
+bake_djl_cache() { # $1 = cache dir, $2 = classpath
+  DJL_CACHE_DIR="$1" java -Dai.djl.offline=true -Djna.tmpdir="${TMPDIR:-/tmp}" -cp "$2" \
+    "$ROOT/hack/BakeDjlCache.java" >&2
+}
+
+trainer_image() {
+  local stage="$ROOT/trainer-image/target/image-cpu" cpu_jar
+  stage_trainer_common "$stage"
+  cpu_jar=$(ls "$ROOT"/trainer-image/target/lib/pytorch-native-cpu-*.jar 2>/dev/null | head -1)
+  [[ -n "$cpu_jar" ]] || die "no pytorch-native-cpu jar in trainer-image/target/lib (built with -P cuda?)"
+  cp "$cpu_jar" "$stage/lib/"
+  bake_djl_cache "$stage/djl-cache" "$stage/annealer-trainer.jar:$stage/lib/*"
+  podman build --pull=never --layers --build-arg "BASE=$BASE_REF" -f "$ROOT/trainer-image/Containerfile" \
+    -t "$TRAINER_REF" "$stage" >&2
+  echo "$TRAINER_REF"
+}
+
+# The CUDA flavour: pytorch-native-cu124 (the trainer-image pom's cuda profile; 2.4 GB) unpacked once into the cache,
+# then into the image's DJL cache where DJL looks for it (PYTORCH_LIBRARY_PATH/VERSION/FLAVOR in the Containerfile
+# point at it, so the 2.4 GB jar itself is not in the image and no GPU is needed to build it).
+cuda_coordinates() {
+  local v
+  v=$(sed -n 's:.*<pytorch.native.version>\(.*\)</pytorch.native.version>.*:\1:p' "$ROOT/pom.xml" | head -1)
+  grep -q "<artifactId>pytorch-native-cu124</artifactId>" "$ROOT/trainer-image/pom.xml" \
+    || die "trainer-image/pom.xml has no cuda profile with pytorch-native-cu124"
+  echo "ai.djl.pytorch:pytorch-native-cu124:${v}:jar:linux-x86_64"
+}
+
+trainer_cuda_image() {
+  local coords jar version flavor=cu124 unpacked stage="$ROOT/trainer-image/target/image-cu124" jni_jar
+  coords=$(cuda_coordinates)
+  IFS=: read -r _ _ version _ _ <<<"$coords"
+  jar="$MAVEN_REPO/ai/djl/pytorch/pytorch-native-cu124/$version/pytorch-native-cu124-$version-linux-x86_64.jar"
+  if [[ ! -f "$jar" ]]; then
+    log "fetching $coords (2.4 GB, Maven Central)"
+    (cd "$ROOT" && $MVN -q dependency:get -Dartifact="$coords" -Dtransitive=false) >&2
+  fi
+  local build
+  build=$(unzip -p "$jar" native/lib/pytorch.properties | sed -n 's/^version=//p' | tr -d '\r')
+  [[ -n "$build" ]] || die "$jar has no native/lib/pytorch.properties version"
+  unpacked="$CACHE/pytorch-$build-$flavor-linux-x86_64"
+  if [[ ! -f "$unpacked/libtorch_cuda.so" ]]; then
+    log "unpacking $(basename "$jar") into $unpacked"
+    rm -rf "$unpacked.tmp" && mkdir -p "$unpacked.tmp"
+    unzip -q -j "$jar" "pytorch/$flavor/linux-x86_64/*" -d "$unpacked.tmp"
+    rm -rf "$unpacked" && mv "$unpacked.tmp" "$unpacked"
+  fi
+  stage_trainer_common "$stage"
+  jni_jar=$(ls "$stage"/lib/pytorch-jni-*.jar | head -1)
+  local djl_version libdir="$stage/djl-cache/pytorch/$build-$flavor-linux-x86_64"
+  djl_version=$(basename "$jni_jar" .jar | sed 's/.*-//')
+  mkdir -p "$libdir"
+  cp -l "$unpacked"/* "$libdir/" 2>/dev/null || cp "$unpacked"/* "$libdir/"
+  # DJL's JNI bridge for this flavour, where LibUtils looks for it: <cache>/pytorch/<version>-<flavor>-<classifier>/<djl>-libdjl_torch.so
+  unzip -p "$jni_jar" "jnilib/linux-x86_64/$flavor/libdjl_torch.so" >"$libdir/$djl_version-libdjl_torch.so"
+  # the tokenizers native library (if its jar is on the classpath) needs no GPU: bake it with the CPU engine
+  if ls "$stage"/lib/tokenizers-*.jar >/dev/null 2>&1; then
+    ANNEALER_BAKE_TOKENIZERS_ONLY=true bake_djl_cache "$stage/djl-cache" "$stage/annealer-trainer.jar:$stage/lib/*"
+  fi
+  podman build --pull=never --layers --build-arg "BASE=$BASE_REF" \
+    --build-arg "PYTORCH_LIBRARY_PATH=/opt/annealer/djl-cache/pytorch/$build-$flavor-linux-x86_64" \
+    --build-arg "PYTORCH_VERSION=$build" --build-arg "PYTORCH_FLAVOR=$flavor" \
+    -f "$ROOT/trainer-image/Containerfile" -t "$TRAINER_CUDA_REF" "$stage" >&2
+  echo "$TRAINER_CUDA_REF"
+}
+
+# ---- verify: each image as a pod would run it (read-only root, uid 10001, tmpfs /tmp, the machine's limits)
+verify_operator() {
+  log "verify $OPERATOR_REF: starts (operator not started: no cluster here), serves health, prints its version"
+  local name="annealer-verify-operator-$$" port out
+  port=$((20000 + RANDOM % 20000))
+  podman run -d --name "$name" "${RUN_FLAGS[@]}" --network host -e QUARKUS_HTTP_PORT="$port" \
+    -e QUARKUS_OPERATOR_SDK_START_OPERATOR=false "$OPERATOR_REF" >/dev/null
+  trap 'podman rm -f '"$name"' >/dev/null 2>&1 || true' RETURN
+  for _ in $(seq 1 60); do
+    out=$(curl -fsS "http://127.0.0.1:$port/q/health/live" 2>/dev/null) && break
+    sleep 1
+  done
+  podman logs "$name" 2>&1 | grep -m1 'annealer-operator' >&2 || true
+  [[ -n "${out:-}" ]] || { podman logs "$name" >&2; die "operator health endpoint did not answer"; }
+  echo "$out" | tr -d '\n ' >&2; echo >&2
+  podman exec "$name" sh -c 'echo "uid=$(id -u) gid=$(id -g)"; touch /opt/x 2>/dev/null && echo "root fs writable" || echo "root fs read-only"' >&2
+}
+
+verify_trainer() { # $1 = image ref, $2 = device
+  local ref=$1 device=$2 work
+  log "verify $ref: engine-info, then the quickstart for 30 steps (--device $device), read-only, uid 10001"
+  podman run --rm "${RUN_FLAGS[@]}" --network none "$ref" engine-info >&2
+  work=$(mktemp -d)
+  sed -e 's/maxSteps: .*/maxSteps: 30/' -e 's/evalEverySteps: .*/evalEverySteps: 10/' -e 's/everySteps: 250/everySteps: 10/' \
+    "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
+  mkdir -p "$work/checkpoints" && chown 10001:10001 "$work/checkpoints" && chmod 755 "$work"
+  podman run --rm "${RUN_FLAGS[@]}" --network none -v "$work/job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
+    -v "$work/checkpoints:/var/lib/annealer/checkpoints:Z" "$ref" \
+    train -f /etc/annealer/job/job.yaml --checkpoint-dir /var/lib/annealer/checkpoints --device "$device" >&2
+  log "trainer exit 0; checkpoints written: $(ls "$work/checkpoints" | tr '\n' ' ')"
+  rm -rf "$work"
+}
+
+push() { # $1 = registry (host[:port]/path)
+  local to=$1 ref
+  for ref in "$OPERATOR_REF" "$TRAINER_REF" "$TRAINER_CUDA_REF"; do
+    podman image exists "$ref" || continue
+    local dest="$to/${ref#"$IMAGE_REGISTRY"/}"
+    podman tag "$ref" "$dest"
+    podman push ${PUSH_FLAGS:-} "$dest" >&2
+    echo "$dest"
+  done
+}
+
+mode="${1:-all}"
+ensure_tools
+mkdir -p "$CACHE"
+case "$mode" in
+  tools) ;;
+  base) base_image; echo "$BASE_REF" ;;
+  all | cpu)
+    t0=$(now)
+    base_image
+    maven_package
+    operator_image
+    trainer_image
+    log "cpu images in $(($(now) - t0)) s"
+    if [[ $mode == all ]]; then
+      t1=$(now)
+      trainer_cuda_image
+      log "cuda image in $(($(now) - t1)) s"
+    fi
+    ;;
+  cuda)
+    t0=$(now)
+    base_image
+    [[ -f "$ROOT/trainer-image/target/annealer-trainer.jar" ]] || (cd "$ROOT" && $MVN -q -pl trainer-image -am package -DskipTests) >&2
+    trainer_cuda_image
+    log "cuda image in $(($(now) - t0)) s"
+    ;;
+  verify)
+    verify_operator
+    verify_trainer "$TRAINER_REF" cpu
+    if podman image exists "$TRAINER_CUDA_REF"; then
+      verify_trainer "$TRAINER_CUDA_REF" cpu
+    fi
+    ;;
+  push)
+    [[ -n "${2:-}" ]] || die "usage: hack/images.sh push REGISTRY (e.g. 127.0.0.1:5000/annealer)"
+    push "$2"
+    ;;
+  *) die "unknown mode '$mode' (all, cpu, cuda, verify, push REGISTRY, tools)" ;;
+esac
