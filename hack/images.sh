@@ -8,7 +8,7 @@
 #   hack/images.sh               # base + operator + trainer (CPU) + trainer (CUDA)   (`make images`)
 #   hack/images.sh cpu           # base + operator + trainer (CPU) only
 #   hack/images.sh cuda          # base + trainer (CUDA) only                          (`make images-cuda`)
-#   hack/images.sh verify        # runs each built image read-only as uid 10001 (see verify_* below)
+#   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (verify_* below)
 #   hack/images.sh push REGISTRY # tags and pushes the built images to REGISTRY (e.g. 127.0.0.1:5000/annealer)
 #   hack/images.sh tools         # only installs podman, buildah, runc, debootstrap (Debian packages)
 #
@@ -139,6 +139,7 @@ trainer_image() {
   [[ -n "$cpu_jar" ]] || die "no pytorch-native-cpu jar in trainer-image/target/lib (built with -P cuda?)"
   cp "$cpu_jar" "$stage/lib/"
   bake_djl_cache "$stage/djl-cache" "$stage/annealer-trainer.jar:$stage/lib/*"
+  chmod -R a+rX "$stage" # DJL unpacks into 0700 temp folders: uid 10001 must read them
   podman build --pull=never --layers --build-arg "BASE=$BASE_REF" -f "$ROOT/trainer-image/Containerfile" \
     -t "$TRAINER_REF" "$stage" >&2
   echo "$TRAINER_REF"
@@ -186,6 +187,7 @@ trainer_cuda_image() {
   if ls "$stage"/lib/tokenizers-*.jar >/dev/null 2>&1; then
     ANNEALER_BAKE_TOKENIZERS_ONLY=true bake_djl_cache "$stage/djl-cache" "$stage/annealer-trainer.jar:$stage/lib/*"
   fi
+  chmod -R a+rX "$stage"
   podman build --pull=never --layers --build-arg "BASE=$BASE_REF" \
     --build-arg "PYTORCH_LIBRARY_PATH=/opt/annealer/djl-cache/pytorch/$build-$flavor-linux-x86_64" \
     --build-arg "PYTORCH_VERSION=$build" --build-arg "PYTORCH_FLAVOR=$flavor" \
@@ -196,6 +198,7 @@ trainer_cuda_image() {
 # ---- verify: each image as a pod would run it (read-only root, uid 10001, tmpfs /tmp, the machine's limits)
 verify_operator() {
   log "verify $OPERATOR_REF: starts (operator not started: no cluster here), serves health, prints its version"
+  assert_nonroot_readonly "$OPERATOR_REF"
   local name="annealer-verify-operator-$$" port out
   port=$((20000 + RANDOM % 20000))
   podman run -d --name "$name" "${RUN_FLAGS[@]}" --network host -e QUARKUS_HTTP_PORT="$port" \
@@ -211,9 +214,19 @@ verify_operator() {
   podman exec "$name" sh -c 'echo "uid=$(id -u) gid=$(id -g)"; touch /opt/x 2>/dev/null && echo "root fs writable" || echo "root fs read-only"' >&2
 }
 
+# Asserted from inside the container: the user is 10001 and the root filesystem refuses writes.
+assert_nonroot_readonly() { # $1 = image ref
+  local got
+  got=$(podman run --rm "${RUN_FLAGS[@]}" --network none --entrypoint sh "$1" -c \
+    'echo "uid=$(id -u) gid=$(id -g)"; if touch /opt/.w 2>/dev/null || touch /.w 2>/dev/null; then echo rootfs=writable; else echo rootfs=read-only; fi')
+  log "$1: $(echo "$got" | tr '\n' ' ')"
+  [[ $got == *"uid=10001"* && $got == *"rootfs=read-only"* ]] || die "$1 does not run as uid 10001 on a read-only root: $got"
+}
+
 verify_trainer() { # $1 = image ref, $2 = device
   local ref=$1 device=$2 work
   log "verify $ref: engine-info, then the quickstart for 30 steps (--device $device), read-only, uid 10001"
+  assert_nonroot_readonly "$ref"
   podman run --rm "${RUN_FLAGS[@]}" --network none "$ref" engine-info >&2
   work=$(mktemp -d)
   sed -e 's/maxSteps: .*/maxSteps: 30/' -e 's/evalEverySteps: .*/evalEverySteps: 10/' -e 's/everySteps: 250/everySteps: 10/' \
@@ -243,6 +256,8 @@ mkdir -p "$CACHE"
 case "$mode" in
   tools) ;;
   base) base_image; echo "$BASE_REF" ;;
+  operator) base_image; operator_image ;;   # from the last mvn package, no Maven run
+  trainer) base_image; trainer_image ;;     # idem
   all | cpu)
     t0=$(now)
     base_image
@@ -264,11 +279,17 @@ case "$mode" in
     log "cuda image in $(($(now) - t0)) s"
     ;;
   verify)
-    verify_operator
-    verify_trainer "$TRAINER_REF" cpu
-    if podman image exists "$TRAINER_CUDA_REF"; then
-      verify_trainer "$TRAINER_CUDA_REF" cpu
-    fi
+    what=("${@:2}")
+    ((${#what[@]})) || what=(operator trainer cuda)
+    for w in "${what[@]}"; do
+      case "$w" in
+        operator) verify_operator ;;
+        trainer) verify_trainer "$TRAINER_REF" cpu ;;
+        cuda) if podman image exists "$TRAINER_CUDA_REF"; then verify_trainer "$TRAINER_CUDA_REF" cpu
+              else log "no $TRAINER_CUDA_REF: skipped (make images-cuda)"; fi ;;
+        *) die "verify what? operator, trainer or cuda (got '$w')" ;;
+      esac
+    done
     ;;
   push)
     [[ -n "${2:-}" ]] || die "usage: hack/images.sh push REGISTRY (e.g. 127.0.0.1:5000/annealer)"
