@@ -196,22 +196,82 @@ trainer_cuda_image() {
 }
 
 # ---- verify: each image as a pod would run it (read-only root, uid 10001, tmpfs /tmp, the machine's limits)
-verify_operator() {
-  log "verify $OPERATOR_REF: starts (operator not started: no cluster here), serves health, prints its version"
-  assert_nonroot_readonly "$OPERATOR_REF"
-  local name="annealer-verify-operator-$$" port out
-  port=$((20000 + RANDOM % 20000))
-  podman run -d --name "$name" "${RUN_FLAGS[@]}" --network host -e QUARKUS_HTTP_PORT="$port" \
-    -e QUARKUS_OPERATOR_SDK_START_OPERATOR=false "$OPERATOR_REF" >/dev/null
-  trap 'podman rm -f '"$name"' >/dev/null 2>&1 || true' RETURN
-  for _ in $(seq 1 60); do
-    out=$(curl -fsS "http://127.0.0.1:$port/q/health/live" 2>/dev/null) && break
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# A throw-away etcd + kube-apiserver on loopback (the binaries of hack/k8s-binaries.sh), deploy/install.yaml applied
+# to it (Namespace, CRD, ServiceAccount, generated ClusterRole and binding); writes $1/kubeconfig holding the token of
+# the operator's own ServiceAccount, so the operator runs with the chart's RBAC and nothing more.
+start_apiserver() { # $1 = work dir
+  local d=$1 bin etcd_port peer_port token
+  bin=$(bash "$ROOT/hack/k8s-binaries.sh" --check --envtest) || return 1
+  etcd_port=$(free_port) peer_port=$(free_port) API_PORT=$(free_port)
+  token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  echo "$token,admin,uid-admin,\"system:masters\"" >"$d/tokens.csv"
+  openssl genrsa -out "$d/sa.key" 2048 2>/dev/null && openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
+  "$bin/etcd" --data-dir="$d/etcd" --listen-client-urls="http://127.0.0.1:$etcd_port" \
+    --advertise-client-urls="http://127.0.0.1:$etcd_port" --listen-peer-urls="http://127.0.0.1:$peer_port" \
+    --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" --initial-cluster="default=http://127.0.0.1:$peer_port" \
+    --unsafe-no-fsync=true --log-level=warn >"$d/etcd.log" 2>&1 &
+  ETCD_PID=$!
+  "$bin/kube-apiserver" --etcd-servers="http://127.0.0.1:$etcd_port" --bind-address=127.0.0.1 \
+    --advertise-address=127.0.0.1 --secure-port="$API_PORT" --cert-dir="$d/certs" --token-auth-file="$d/tokens.csv" \
+    --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$d/sa.pub" --service-account-signing-key-file="$d/sa.key" \
+    --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+    --disable-admission-plugins=ServiceAccount >"$d/apiserver.log" 2>&1 &
+  APISERVER_PID=$!
+  local admin=(--server "https://127.0.0.1:$API_PORT" --insecure-skip-tls-verify --token "$token")
+  for _ in $(seq 1 120); do
+    "$bin/kubectl" "${admin[@]}" get --raw /readyz >/dev/null 2>&1 && break
     sleep 1
   done
-  podman logs "$name" 2>&1 | grep -m1 'annealer-operator' >&2 || true
-  [[ -n "${out:-}" ]] || { podman logs "$name" >&2; die "operator health endpoint did not answer"; }
-  echo "$out" | tr -d '\n ' >&2; echo >&2
-  podman exec "$name" sh -c 'echo "uid=$(id -u) gid=$(id -g)"; touch /opt/x 2>/dev/null && echo "root fs writable" || echo "root fs read-only"' >&2
+  "$bin/kubectl" "${admin[@]}" get --raw /readyz >/dev/null || { tail -20 "$d/apiserver.log" >&2; return 1; }
+  "$bin/kubectl" "${admin[@]}" apply --server-side -f "$ROOT/deploy/install.yaml" >&2
+  local sa_token
+  sa_token=$("$bin/kubectl" "${admin[@]}" -n annealer-system create token annealer-operator --duration=1h)
+  cat >"$d/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: verify, cluster: {server: "https://127.0.0.1:$API_PORT", insecure-skip-tls-verify: true}}]
+users: [{name: operator, user: {token: "$sa_token"}}]
+contexts: [{name: verify, context: {cluster: verify, user: operator, namespace: annealer-system}}]
+current-context: verify
+KC
+  chmod 644 "$d/kubeconfig"
+}
+
+stop_apiserver() {
+  [[ -n "${APISERVER_PID:-}" ]] && kill "$APISERVER_PID" 2>/dev/null
+  [[ -n "${ETCD_PID:-}" ]] && kill "$ETCD_PID" 2>/dev/null
+  wait 2>/dev/null || true
+}
+
+verify_operator() {
+  log "verify $OPERATOR_REF: read-only as uid 10001 against a real kube-apiserver with deploy/install.yaml's RBAC"
+  assert_nonroot_readonly "$OPERATOR_REF"
+  local d name="annealer-verify-operator-$$" port out=""
+  d=$(mktemp -d)
+  if ! start_apiserver "$d"; then
+    stop_apiserver
+    die "no kube-apiserver (hack/k8s-binaries.sh --check --envtest: run make k8s-binaries first)"
+  fi
+  port=$(free_port)
+  podman run -d --name "$name" "${RUN_FLAGS[@]}" --network host -e QUARKUS_HTTP_PORT="$port" \
+    -v "$d/kubeconfig:/etc/annealer/kubeconfig:ro" -e KUBECONFIG=/etc/annealer/kubeconfig "$OPERATOR_REF" >/dev/null
+  for _ in $(seq 1 90); do
+    out=$(curl -fsS "http://127.0.0.1:$port/q/health/ready" 2>/dev/null) && break
+    podman container exists "$name" && [[ $(podman inspect -f '{{.State.Running}}' "$name") == true ]] || break
+    sleep 1
+  done
+  podman logs "$name" 2>&1 | grep -E 'annealer-operator .* started in|Registered reconciler' >&2 || true
+  local ok=true
+  [[ $out == *'"status": "UP"'* || $out == *'"status":"UP"'* ]] || ok=false
+  $ok || podman logs "$name" 2>&1 | tail -40 >&2
+  podman rm -f "$name" >/dev/null 2>&1 || true
+  stop_apiserver
+  rm -rf "$d"
+  $ok || die "operator not ready: ${out:-no answer from /q/health/ready}"
+  log "operator ready: $(echo "$out" | tr -d '\n ' | cut -c1-200)"
 }
 
 # Asserted from inside the container: the user is 10001 and the root filesystem refuses writes.
@@ -224,15 +284,31 @@ assert_nonroot_readonly() { # $1 = image ref
 }
 
 verify_trainer() { # $1 = image ref, $2 = device
-  local ref=$1 device=$2 work
+  local ref=$1 device=$2 work mounts=()
   log "verify $ref: engine-info, then the quickstart for 30 steps (--device $device), read-only, uid 10001"
   assert_nonroot_readonly "$ref"
-  podman run --rm "${RUN_FLAGS[@]}" --network none "$ref" engine-info >&2
   work=$(mktemp -d)
+  if [[ $ref == *"$TRAINER_CUDA_SUFFIX" ]]; then
+    # On a GPU node the NVIDIA container toolkit mounts the driver's libcuda.so.1 (libcaffe2_nvrtc.so links it).
+    # There is no GPU and no driver here: a symbol-less stub with that soname stands for it, so the CUDA libtorch
+    # loads, finds no device and the quickstart runs on CPU. Without it the engine refuses to load (by design).
+    # Every driver function the libraries link returns CUDA_ERROR_STUB_LIBRARY (34), as NVIDIA's own stub does.
+    local lib cid
+    lib=$(podman image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$ref" | sed -n 's/^PYTORCH_LIBRARY_PATH=//p')
+    cid=$(podman create "$ref")
+    podman cp "$cid:$lib/libcaffe2_nvrtc.so" "$work/" && podman rm "$cid" >/dev/null
+    readelf --dyn-syms --wide "$work/libcaffe2_nvrtc.so" | awk '$7 == "UND" && $8 ~ /^cu/ { sub(/@.*/, "", $8); print "int " $8 "(void) { return 34; }" }' \
+      | sort -u >"$work/stub.c"
+    rm -f "$work/libcaffe2_nvrtc.so"
+    gcc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$work/libcuda.so.1" "$work/stub.c"
+    mounts=(-v "$work/libcuda.so.1:/usr/lib/x86_64-linux-gnu/libcuda.so.1:ro")
+    log "(with a stub libcuda.so.1 mounted, standing for the driver the NVIDIA container toolkit mounts)"
+  fi
+  podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" "$ref" engine-info >&2
   sed -e 's/maxSteps: .*/maxSteps: 30/' -e 's/evalEverySteps: .*/evalEverySteps: 10/' -e 's/everySteps: 250/everySteps: 10/' \
     "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
   mkdir -p "$work/checkpoints" && chown 10001:10001 "$work/checkpoints" && chmod 755 "$work"
-  podman run --rm "${RUN_FLAGS[@]}" --network none -v "$work/job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
+  podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" -v "$work/job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
     -v "$work/checkpoints:/var/lib/annealer/checkpoints:Z" "$ref" \
     train -f /etc/annealer/job/job.yaml --checkpoint-dir /var/lib/annealer/checkpoints --device "$device" >&2
   log "trainer exit 0; checkpoints written: $(ls "$work/checkpoints" | tr '\n' ' ')"
