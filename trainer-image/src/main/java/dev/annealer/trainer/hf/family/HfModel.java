@@ -151,6 +151,15 @@ public abstract class HfModel implements LanguageModel {
     return out;
   }
 
+  /** Zeroes the accumulated gradient of every trainable parameter (libtorch accumulates across backward calls). */
+  public void zeroGradients() {
+    for (NDArray p : trainableParameters().values()) {
+      if (p instanceof ai.djl.pytorch.engine.PtNDArray pt && p.hasGradient()) {
+        JniUtils.zeroGrad(pt);
+      }
+    }
+  }
+
   @Override
   public NDArray loss(TokenBatch batch) {
     NDArray loss;
