@@ -195,6 +195,38 @@ public abstract class HfModel implements LanguageModel {
     }
   }
 
+  /**
+   * Greedy decoding for a causal LM (a demo's before/after answer): appends the argmax token until {@code eosId} or
+   * {@code maxNewTokens}; no KV cache, each step runs the whole sequence. Returns only the new tokens.
+   */
+  public long[] generateGreedy(long[] promptIds, int maxNewTokens, long eosId) {
+    if (task != HfTask.CAUSAL_LM) {
+      throw new IllegalStateException("generation needs a causal LM");
+    }
+    long[] ids = promptIds.clone();
+    int n = 0;
+    try (NDManager scratch = manager.newSubManager()) {
+      while (n < maxNewTokens) {
+        long next;
+        try (NDManager step = scratch.newSubManager()) {
+          NDArray in = step.create(ids, new Shape(1, ids.length));
+          NDArray mask = step.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64);
+          try (TokenBatch b = new TokenBatch(in, mask, in.duplicate(), 1)) {
+            NDArray logits = logits(b);
+            next = logits.get(0).get(ids.length - 1).argMax().getLong();
+          }
+        }
+        ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+        ids[ids.length - 1] = next;
+        n++;
+        if (next == eosId) {
+          break;
+        }
+      }
+    }
+    return java.util.Arrays.copyOfRange(ids, promptIds.length, ids.length);
+  }
+
   /** Base weights with every adapter merged in ({@code merge_and_unload}); new arrays for merged modules. */
   public LinkedHashMap<String, NDArray> mergedParameters(NDManager into) {
     LinkedHashMap<String, NDArray> out = new LinkedHashMap<>(params);

@@ -55,7 +55,27 @@ public final class LoraInjector implements LinearFactory {
     this.device = device;
     this.initDir = initDir;
     this.excluded = excluded;
+    if (initDir != null) {
+      checkAgainst(PeftAdapterConfig.read(initDir), spec);
+    }
     this.init = initDir == null ? null : SafetensorsReader.open(initDir.resolve("adapter_model.safetensors"));
+  }
+
+  /** The adapter being continued must have the job's rank, alpha and targets. */
+  private static void checkAgainst(PeftAdapterConfig.Read saved, LoraSpec spec) {
+    String f = "spec.model.lora.initFrom adapter_config.json ";
+    if (saved.rank() != spec.rank()) {
+      throw TrainerFailure.invalid(f + "r", saved.rank(), "must equal spec.model.lora.rank (" + spec.rank() + ")");
+    }
+    if (saved.alpha() != spec.alpha()) {
+      throw TrainerFailure.invalid(f + "lora_alpha", saved.alpha(),
+          "must equal spec.model.lora.alpha (" + spec.alpha() + ")");
+    }
+    if (!spec.allLinear() && !saved.targetModules().contains(LoraSpec.ALL_LINEAR)
+        && !new TreeSet<>(saved.targetModules()).equals(new TreeSet<>(spec.targetModules()))) {
+      throw TrainerFailure.invalid(f + "target_modules", saved.targetModules(),
+          "must equal spec.model.lora.targetModules (" + spec.targetModules() + ")");
+    }
   }
 
   public LoraSpec spec() {
