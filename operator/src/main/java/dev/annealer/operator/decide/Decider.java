@@ -9,7 +9,12 @@ import dev.annealer.api.v1alpha1.FineTuneJobStatus;
 import dev.annealer.api.v1alpha1.Phase;
 import dev.annealer.api.v1alpha1.ReclaimPolicy;
 import dev.annealer.api.v1alpha1.Reasons;
+import dev.annealer.api.JobSchedules;
 import dev.annealer.api.v1alpha1.ScheduleStatus;
+import dev.annealer.api.v1alpha1.StatusDisplay;
+import dev.annealer.schedule.Schedule;
+import dev.annealer.schedule.SchedulePosition;
+import dev.annealer.schedule.TrainingContext;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.observe.ContainerSnapshot;
 import dev.annealer.operator.observe.Observation;
@@ -314,6 +319,7 @@ public final class Decider {
             Matcher m = SUCCEEDED.matcher(ending.message());
             if (m.matches()) {
                 s.setStep(Long.parseLong(m.group(1)));
+                finalPosition(s.getStep());
                 if (m.group(2) != null) {
                     CheckpointStatus cp = s.getLastCheckpoint() == null ? new CheckpointStatus() : s.getLastCheckpoint();
                     if (!m.group(2).equals(cp.getName())) {
@@ -340,6 +346,34 @@ public final class Decider {
             events.add(JobEvent.normal("Succeeded", "training completed: " + ending.message()
                     + (s.getFinalModel() == null ? "" : "; model at " + s.getFinalModel())));
             finished();
+        }
+
+        /**
+         * status.schedule at the last trained step, from the schedule itself: the last progress poll may be older
+         * than the end. Not with restartOnPlateau (early restarts are known to the trainer only) or a budget in epochs.
+         */
+        void finalPosition(long step) {
+            if (spec.getSchedule() != null && spec.getSchedule().getRestartOnPlateau() != null) {
+                return;
+            }
+            try {
+                TrainingContext ctx = JobSchedules.context(spec, null);
+                if (!ctx.hasTotalSteps() || step < 1) {
+                    return;
+                }
+                SchedulePosition p = Schedule.of(JobSchedules.config(spec, null))
+                        .position(Math.min(step, ctx.totalSteps()) - 1);
+                ScheduleStatus sched = s.getSchedule() == null ? new ScheduleStatus() : s.getSchedule();
+                sched.setCycle(p.cycle());
+                sched.setCycleStep(p.cycleStep());
+                sched.setCycleLength(p.cycleLength());
+                sched.setCyclePeak(p.cyclePeak());
+                sched.setLearningRate(p.learningRate());
+                sched.setPhase(p.phase().name());
+                s.setSchedule(sched);
+            } catch (RuntimeException e) {
+                // the schedule was accepted at admission; if it cannot be rebuilt, keep the last reported position
+            }
         }
 
         void fail(String reason, String message) {
@@ -495,6 +529,7 @@ public final class Decider {
         }
 
         Decision decision() {
+            s.setDisplay(StatusDisplay.of(s));
             return new Decision(actions, s, events, accounted, requeue);
         }
     }

@@ -467,6 +467,19 @@ class DeciderTest {
     }
 
     @Test
+    void aFinishedJobShowsTheScheduleAtItsLastStepAndShortColumns() {
+        World w = World.running();
+        FineTuneJobStatus s = w.pod(pod().exited(0, "Completed",
+                "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=abc loss=0.0421")).decide().status();
+        // warmup 500 + cycles 2000, 4000, 8000 (maxCycles 3) end at 14500: step 19999 holds at minLearningRate
+        assertThat(s.getSchedule().getPhase()).isEqualTo("HOLD");
+        assertThat(s.getSchedule().getLearningRate()).isEqualTo(1.0e-6);
+        assertThat(s.getDisplay().getLearningRate()).isEqualTo("1.00e-06");
+        assertThat(s.getDisplay().getLoss()).isEqualTo("0.0421");
+        assertThat(s.getDisplay().getReason()).isEqualTo(Reasons.TRAINING_COMPLETED);
+    }
+
+    @Test
     void aRetainedPvcIsReleasedWhenTheJobFinishes() {
         World w = World.running();
         w.job.getSpec().getCheckpoint().setReclaimPolicy(ReclaimPolicy.RETAIN);
