@@ -290,11 +290,10 @@ public final class Decider {
             if (next == 1) {
                 events.add(JobEvent.normal(Reasons.CREATED, "created pod " + podName));
             } else {
-                String from = s.getLastCheckpoint() == null || s.getLastCheckpoint().getName() == null
-                        ? "the last checkpoint on " + DesiredResources.pvcName(job)
-                        : "checkpoint " + s.getLastCheckpoint().getName();
-                events.add(JobEvent.normal(Reasons.RESUMED, "attempt " + next + " (pod " + podName + ") resumes from "
-                        + from));
+                boolean noCheckpoint = s.getLastCheckpoint() == null || s.getLastCheckpoint().getName() == null;
+                events.add(JobEvent.normal(Reasons.RESUMED, "attempt " + next + " (pod " + podName + ") " + (noCheckpoint
+                        ? "starts from scratch: no checkpoint has been written yet"
+                        : "resumes from checkpoint " + s.getLastCheckpoint().getName())));
             }
             requeue = Optional.of(settings.pollInterval());
         }

@@ -274,6 +274,9 @@ class DeciderTest {
         assertThat(retry.actions()).containsExactly(new Action.CreatePod(2, java.util.Optional.empty()));
         assertThat(retry.status().getAttempt()).isEqualTo(2);
         assertThat(retry.events()).extracting(JobEvent::reason).containsExactly(Reasons.RESUMED);
+        // no checkpoint was ever reported: say so, rather than "resumes from the last checkpoint"
+        assertThat(retry.events()).extracting(JobEvent::message)
+                .containsExactly("attempt 2 (pod ft-2) starts from scratch: no checkpoint has been written yet");
     }
 
     @Test
