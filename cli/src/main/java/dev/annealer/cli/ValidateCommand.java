@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * validator the trainer and the operator use (the CRD's schema and CEL rules), plus the schedule engine's checks.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Check FineTuneJob manifests as the cluster will: the CRD's schema and CEL rules (the API "
-                + "server's verdict, without a cluster), then the schedule engine's checks.",
+        description = {"Check FineTuneJob manifests as the cluster will, without a cluster.",
+            "The CRD's schema and CEL rules give the API server's verdict (the trainer and the operator use the same "
+                + "validator), then the schedule engine checks the schedule.",
             "Prints every problem with its file, line, field, value and fix; exit 0 when all files are valid, 2 when "
                 + "one is not."})
 public final class ValidateCommand implements Callable<Integer> {
