@@ -226,9 +226,10 @@ start_apiserver() { # $1 = work dir
     sleep 1
   done
   "$bin/kubectl" "${admin[@]}" get --raw /readyz >/dev/null || { tail -20 "$d/apiserver.log" >&2; return 1; }
-  "$bin/kubectl" "${admin[@]}" apply --server-side -f "$ROOT/deploy/install.yaml" >&2
+  "$bin/kubectl" "${admin[@]}" apply --server-side -f "$ROOT/deploy/install.yaml" >&2 || return 1
   local sa_token
-  sa_token=$("$bin/kubectl" "${admin[@]}" -n annealer-system create token annealer-operator --duration=1h)
+  # the static manifest's release is "annealer": ServiceAccount annealer in annealer-system
+  sa_token=$("$bin/kubectl" "${admin[@]}" -n annealer-system create token annealer --duration=1h) || return 1
   cat >"$d/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
@@ -240,10 +241,14 @@ KC
   chmod 644 "$d/kubeconfig"
 }
 
-stop_apiserver() {
-  [[ -n "${APISERVER_PID:-}" ]] && kill "$APISERVER_PID" 2>/dev/null
-  [[ -n "${ETCD_PID:-}" ]] && kill "$ETCD_PID" 2>/dev/null
-  wait 2>/dev/null || true
+stop_apiserver() { # SIGTERM, then SIGKILL after 10 s (kube-apiserver may linger on a graceful shutdown)
+  local pid
+  for pid in ${APISERVER_PID:-} ${ETCD_PID:-}; do
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  APISERVER_PID="" ETCD_PID=""
 }
 
 verify_operator() {
@@ -263,7 +268,7 @@ verify_operator() {
     podman container exists "$name" && [[ $(podman inspect -f '{{.State.Running}}' "$name") == true ]] || break
     sleep 1
   done
-  podman logs "$name" 2>&1 | grep -E 'annealer-operator .* started in|Registered reconciler' >&2 || true
+  podman logs "$name" 2>&1 | grep -E 'started in|Registered reconciler|Profile' >&2 || true
   local ok=true
   [[ $out == *'"status": "UP"'* || $out == *'"status":"UP"'* ]] || ok=false
   $ok || podman logs "$name" 2>&1 | tail -40 >&2
