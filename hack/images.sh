@@ -41,10 +41,12 @@ log() { echo "images: $*" >&2; }
 die() { echo "images: error: $*" >&2; exit 1; }
 now() { date +%s; }
 
+# Installs missing commands from Debian packages: what every mode needs, plus "$@" as command:package pairs.
 ensure_tools() {
-  local missing=()
-  for t in podman buildah runc debootstrap; do command -v "$t" >/dev/null || missing+=("$t"); done
-  command -v unzip >/dev/null || missing+=(unzip)
+  local missing=() pair
+  for pair in podman:podman buildah:buildah runc:runc debootstrap:debootstrap unzip:unzip "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: run as root, or apt-get install -y ${missing[*]}"
   log "installing ${missing[*]} (Debian packages)"
@@ -268,7 +270,14 @@ verify_operator() {
     podman container exists "$name" && [[ $(podman inspect -f '{{.State.Running}}' "$name") == true ]] || break
     sleep 1
   done
-  podman logs "$name" 2>&1 | grep -E 'started in|Registered reconciler|Profile' >&2 || true
+  # the version: Quarkus' start line ("annealer-operator <version> on JVM ... started in"), else the application jar
+  local started=""
+  for _ in $(seq 1 30); do
+    started=$(podman logs "$name" 2>&1 | grep -m1 ' started in ') && break
+    sleep 1
+  done
+  [[ -n $started ]] || started="application $(podman exec "$name" ls /opt/annealer-operator/app | grep annealer)"
+  log "$started"
   local ok=true
   [[ $out == *'"status": "UP"'* || $out == *'"status":"UP"'* ]] || ok=false
   $ok || podman logs "$name" 2>&1 | tail -40 >&2
@@ -332,7 +341,11 @@ push() { # $1 = registry (host[:port]/path)
 }
 
 mode="${1:-all}"
-ensure_tools
+if [[ $mode == verify ]]; then
+  ensure_tools curl:curl openssl:openssl python3:python3 gcc:gcc readelf:binutils
+else
+  ensure_tools
+fi
 mkdir -p "$CACHE"
 case "$mode" in
   tools) ;;
