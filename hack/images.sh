@@ -8,7 +8,9 @@
 #   hack/images.sh               # base + operator + trainer (CPU) + trainer (CUDA)   (`make images`)
 #   hack/images.sh cpu           # base + operator + trainer (CPU) only
 #   hack/images.sh cuda          # base + trainer (CUDA) only                          (`make images-cuda`)
-#   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (verify_* below)
+#   hack/images.sh operator|trainer  # one image from the last `mvn package`, no Maven run
+#   hack/images.sh base          # only the base image (prints its reference)
+#   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (`make images-verify`)
 #   hack/images.sh push REGISTRY # tags and pushes the built images to REGISTRY (e.g. 127.0.0.1:5000/annealer)
 #   hack/images.sh tools         # only installs podman, buildah, runc, debootstrap (Debian packages)
 #
