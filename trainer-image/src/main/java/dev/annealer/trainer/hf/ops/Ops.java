@@ -107,25 +107,32 @@ public final class Ops {
   }
 
   /**
-   * The additive mask of a decoder ({@code create_causal_mask}, or {@code create_sliding_window_causal_mask} when
-   * {@code window} is set): query t sees key s iff {@code s <= t}, {@code s > t - window}, and s is not padding.
-   *
-   * @param attentionMask int64 {@code [B, T]}, 1 on tokens
-   * @return float32 {@code [B, 1, T, T]}: 0 where attended, {@link #MASK_MIN} elsewhere
+   * Which keys each query may see in a decoder, before padding ({@code create_causal_mask}, or
+   * {@code create_sliding_window_causal_mask} when {@code window} is set): query t sees key s iff {@code s <= t} and
+   * {@code s > t - window}. Float32 {@code [T, T]}, 1 = attended; constant per length, so models cache it.
    */
-  public static NDArray causalMask(NDArray attentionMask, Integer window) {
-    NDManager m = attentionMask.getManager();
-    long t = attentionMask.getShape().get(1);
-    NDArray idx = m.arange(0, t, 1, DataType.INT64);
+  public static NDArray causalAllowed(NDManager manager, long tokens, Integer window) {
+    NDArray idx = manager.arange(0, tokens, 1, DataType.INT64);
     NDArray q = idx.expandDims(1);
     NDArray k = idx.expandDims(0);
-    NDArray allowed = k.lte(q); // [T, T]
+    NDArray allowed = k.lte(q);
     if (window != null) {
       allowed = allowed.logicalAnd(k.gt(q.sub(window)));
     }
-    NDArray keys = attentionMask.neq(0).expandDims(1); // [B, 1, T]
-    allowed = allowed.expandDims(0).logicalAnd(keys).expandDims(1); // [B, 1, T, T]
-    return additive(allowed);
+    return allowed.toType(DataType.FLOAT32, false);
+  }
+
+  /**
+   * The additive mask of a decoder: {@link #causalAllowed} and the key is not padding.
+   *
+   * @param causalAllowed float32 {@code [T, T]} from {@link #causalAllowed}
+   * @param attentionMask int64 {@code [B, T]}, 1 on tokens
+   * @return float32 {@code [B, 1, T, T]}: 0 where attended, {@link #MASK_MIN} elsewhere
+   */
+  public static NDArray causalMask(NDArray causalAllowed, NDArray attentionMask) {
+    Shape s = attentionMask.getShape();
+    NDArray keys = attentionMask.toType(DataType.FLOAT32, false).reshape(s.get(0), 1, 1, s.get(1));
+    return additive(keys.mul(causalAllowed));
   }
 
   /**
@@ -139,7 +146,8 @@ public final class Ops {
 
   /** 0 where allowed, {@link #MASK_MIN} elsewhere: {@code (allowed - 1) * finfo.max}. */
   private static NDArray additive(NDArray allowed) {
-    return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE);
+    NDArray f = allowed.getDataType() == DataType.FLOAT32 ? allowed : allowed.toType(DataType.FLOAT32, false);
+    return f.sub(1f).mul(Float.MAX_VALUE);
   }
 
   /**
