@@ -94,6 +94,15 @@ public final class TextEncoder implements AutoCloseable {
     return new TextEncoder(modelDir, task, maxLength, numLabels, label2id, special, tok);
   }
 
+  /**
+   * Loads (and on first use unpacks into {@code DJL_CACHE_DIR}) the tokenizers native library, so that an image build
+   * can bake it next to libtorch ({@code engine-info}) and a read-only cache works at run time.
+   */
+  public static void loadNativeLibrary() {
+    optOutOfTelemetry();
+    ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
+  }
+
   /** DJL calls home from EC2 unless told not to; a trainer pod never should. */
   private static void optOutOfTelemetry() {
     if (System.getenv("OPT_OUT_TRACKING") == null && System.getProperty("OPT_OUT_TRACKING") == null) {
