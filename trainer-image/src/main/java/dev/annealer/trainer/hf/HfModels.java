@@ -93,6 +93,14 @@ public final class HfModels {
 
   /** The tokenizer of {@code modelDir} with the record conventions of {@code opts.task()}. */
   public static TextEncoder encoder(Path modelDir, HfLoadOptions opts, int maxLength) throws IOException {
+    FamilyConfig cfg = FamilyConfig.read(modelDir);
+    int limit = cfg instanceof Gpt2Config g ? g.nPositions()
+        : cfg instanceof BertConfig b ? b.maxPositionEmbeddings() : Integer.MAX_VALUE;
+    if (maxLength > limit) {
+      throw TrainerFailure.invalid("spec.data.maxLength", maxLength, "exceeds the " + limit
+          + " positions of this " + cfg.modelType() + " model (config.json "
+          + (cfg instanceof Gpt2Config ? "n_positions" : "max_position_embeddings") + ")");
+    }
     return TextEncoder.open(modelDir, opts.task(), maxLength, numLabels(modelDir, opts));
   }
 

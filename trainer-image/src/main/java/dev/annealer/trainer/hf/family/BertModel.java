@@ -223,7 +223,7 @@ public final class BertModel extends HfModel {
     NDArray mask = Ops.paddingMask(batch.attentionMask());
     int heads = cfg.numHeads();
     int d = cfg.headDim();
-    double scale = Math.pow(d, -0.5);
+    NDArray scale = scalars.of(Math.pow(d, -0.5));
     for (Layer l : layers) {
       NDArray q = Ops.splitHeads(l.query.forward(h), heads, d);
       NDArray k = Ops.splitHeads(l.key.forward(h), heads, d);
@@ -232,7 +232,7 @@ public final class BertModel extends HfModel {
       // BertSelfOutput: LayerNorm(dense(ctx) + input)
       NDArray a = Ops.layerNorm(l.attnOut.forward(ctx).add(h), l.ln1w, l.ln1b, eps);
       // BertIntermediate, BertOutput: LayerNorm(dense(act(dense(a))) + a)
-      NDArray inter = Ops.activation(l.intermediate.forward(a), cfg.hiddenAct());
+      NDArray inter = Ops.activation(l.intermediate.forward(a), cfg.hiddenAct(), scalars);
       h = Ops.layerNorm(l.output.forward(inter).add(a), l.ln2w, l.ln2b, eps);
     }
     // BertPooler: tanh(dense(h[:, 0]))

@@ -155,22 +155,22 @@ public final class DecoderModel extends HfModel {
     NDArray cos = tables.get(0);
     NDArray sin = tables.get(1);
     NDArray mask = Ops.causalMask(tables.get(2), batch.attentionMask());
-    double scale = Math.pow(d, -0.5); // LlamaAttention.scaling = head_dim ** -0.5
+    NDArray scale = scalars.of(Math.pow(d, -0.5)); // LlamaAttention.scaling = head_dim ** -0.5
     NDArray h = Ops.embedding(ids, embed);
     for (Layer l : layers) {
       // LlamaDecoderLayer: pre-norm attention, residual; pre-norm MLP, residual
-      NDArray x = Ops.rmsNorm(h, l.inputNorm, cfg.rmsNormEps());
+      NDArray x = Ops.rmsNorm(h, l.inputNorm, cfg.rmsNormEps(), scalars);
       NDArray q = Ops.applyRope(Ops.splitHeads(l.q.forward(x), cfg.numHeads(), d), cos, sin);
       NDArray k = Ops.applyRope(Ops.splitHeads(l.k.forward(x), cfg.numKvHeads(), d), cos, sin);
       NDArray v = Ops.splitHeads(l.v.forward(x), cfg.numKvHeads(), d);
       NDArray attn = Ops.mergeHeads(Ops.attention(q, k, v, mask, scale));
       h = h.add(l.o.forward(attn));
-      x = Ops.rmsNorm(h, l.postNorm, cfg.rmsNormEps());
+      x = Ops.rmsNorm(h, l.postNorm, cfg.rmsNormEps(), scalars);
       // LlamaMLP: down_proj(act_fn(gate_proj(x)) * up_proj(x))
-      NDArray mlp = l.down.forward(Ops.activation(l.gate.forward(x), cfg.hiddenAct()).mul(l.up.forward(x)));
+      NDArray mlp = l.down.forward(Ops.activation(l.gate.forward(x), cfg.hiddenAct(), scalars).mul(l.up.forward(x)));
       h = h.add(mlp);
     }
-    h = Ops.rmsNorm(h, finalNorm, cfg.rmsNormEps());
+    h = Ops.rmsNorm(h, finalNorm, cfg.rmsNormEps(), scalars);
     return lmHead.forward(h);
   }
 }

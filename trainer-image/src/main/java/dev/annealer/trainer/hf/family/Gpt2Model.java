@@ -151,11 +151,11 @@ public final class Gpt2Model extends HfModel {
       NDArray q = Ops.splitHeads(qkv.get(0), heads, d);
       NDArray k = Ops.splitHeads(qkv.get(1), heads, d);
       NDArray v = Ops.splitHeads(qkv.get(2), heads, d);
-      NDArray attn = b.attnProj.forward(Ops.mergeHeads(Ops.attention(q, k, v, mask, scale)));
+      NDArray attn = b.attnProj.forward(Ops.mergeHeads(Ops.attention(q, k, v, mask, scalars.of(scale))));
       h = attn.add(h);
       x = Ops.layerNorm(h, b.ln2w, b.ln2b, cfg.layerNormEps());
       // GPT2MLP: c_proj(act(c_fc(x)))
-      NDArray mlp = b.mlpProj.forward(Ops.activation(b.cFc.forward(x), cfg.activation()));
+      NDArray mlp = b.mlpProj.forward(Ops.activation(b.cFc.forward(x), cfg.activation(), scalars));
       h = h.add(mlp);
     }
     h = Ops.layerNorm(h, params.get("transformer.ln_f.weight"), params.get("transformer.ln_f.bias"),

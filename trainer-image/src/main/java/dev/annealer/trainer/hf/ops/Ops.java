@@ -45,11 +45,11 @@ public final class Ops {
 
   /**
    * {@code LlamaRMSNorm.forward}: {@code h = x.float(); var = h.pow(2).mean(-1, keepdim); h = h * rsqrt(var + eps);
-   * weight * h.to(input_dtype)} (the casts are identities in float32; {@code pow(-0.5)} is torch's rsqrt kernel).
+   * weight * h.to(input_dtype)} (the casts are identities in float32; rsqrt as {@code pow(v, -0.5)}).
    */
-  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
-    NDArray variance = x.pow(2).mean(new int[] {-1}, true);
-    NDArray h = x.mul(variance.add(eps).pow(-0.5));
+  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps, Scalars c) {
+    NDArray variance = x.mul(x).mean(new int[] {-1}, true); // pow(2) is x*x in torch's kernel
+    NDArray h = x.mul(variance.add(c.of(eps)).pow(c.of(-0.5)));
     return weight.mul(h);
   }
 
@@ -60,11 +60,11 @@ public final class Ops {
   }
 
   /** {@code ACT2FN[name]}. */
-  public static NDArray activation(NDArray x, Activation act) {
+  public static NDArray activation(NDArray x, Activation act, Scalars c) {
     return switch (act) {
       case SILU -> x.mul(ai.djl.nn.Activation.sigmoid(x)); // nn.SiLU: x * sigmoid(x)
       case GELU_ERF -> ai.djl.nn.Activation.gelu(x); // F.gelu (erf) on the PyTorch engine
-      case GELU_TANH -> geluTanh(x);
+      case GELU_TANH -> geluTanh(x, c);
       case RELU -> ai.djl.nn.Activation.relu(x);
     };
   }
@@ -73,9 +73,10 @@ public final class Ops {
    * {@code NewGELUActivation}: {@code 0.5 * x * (1 + tanh(sqrt(2/π) * (x + 0.044715 * x³)))}, GPT-2's
    * {@code gelu_new}. ({@code Activation.gelu} on DJL's PyTorch engine is the erf GELU, a different function.)
    */
-  public static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3.0).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1.0));
+  public static NDArray geluTanh(NDArray x, Scalars c) {
+    NDArray cube = x.mul(x).mul(x); // torch.pow(x, 3.0) is x*x*x in torch's kernel
+    NDArray inner = x.add(cube.mul(c.of(0.044715))).mul(c.of(Math.sqrt(2.0 / Math.PI)));
+    return x.mul(c.of(0.5)).mul(inner.tanh().add(c.of(1.0)));
   }
 
   /**
@@ -159,9 +160,10 @@ public final class Ops {
    * @param k {@code [B, KV, T, D]}
    * @param v {@code [B, KV, T, D]}
    * @param mask additive, broadcastable to {@code [B, 1, T, T]}
+   * @param scale 0-d float32 ({@link Scalars})
    * @return {@code [B, H, T, D]}
    */
-  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
+  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, NDArray scale) {
     Shape qs = q.getShape();
     long b = qs.get(0);
     long h = qs.get(1);
@@ -216,6 +218,7 @@ public final class Ops {
 
   /** {@code MSELoss} of {@code logits.squeeze()} against float labels: regression with {@code num_labels == 1}. */
   public static NDArray mseLoss(NDArray logits, NDArray labels) {
+    // (diff * diff).mean(): no scalar meets the gradient path
     NDArray diff = logits.reshape(-1).sub(labels.reshape(-1).toType(DataType.FLOAT32, false));
     return diff.mul(diff).mean();
   }
