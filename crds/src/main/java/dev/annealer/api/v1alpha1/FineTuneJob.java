@@ -44,9 +44,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Last training loss (status.loss, 4 digits)")
 @AdditionalPrinterColumn(name = "Preempted", jsonPath = ".status.preemptions", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Attempts ended by the platform (not counted as failures)")
-@AdditionalPrinterColumn(name = "Suggested LR", jsonPath = ".status.lrRangeTest.summary",
-        type = AdditionalPrinterColumn.Type.STRING, priority = 1,
-        getDescription = "What a finished lrRangeTest job suggests (kubectl get ftj -o wide)")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,
         getDescription = "Time since the job was created")
 @AdditionalPrinterColumn(name = "Attempt", jsonPath = ".status.attempt", type = AdditionalPrinterColumn.Type.INTEGER,
@@ -57,6 +54,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING, priority = 1, getDescription = "Kueue LocalQueue (label kueue.x-k8s.io/queue-name)")
 @AdditionalPrinterColumn(name = "Checkpoint", jsonPath = ".status.lastCheckpoint.step", type = AdditionalPrinterColumn.Type.INTEGER,
         priority = 1, getDescription = "Step of the newest complete checkpoint (a new attempt resumes from it)")
+@AdditionalPrinterColumn(name = "Suggested LR", jsonPath = ".status.lrRangeTest.summary",
+        type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        getDescription = "What a finished lrRangeTest job suggests (kubectl get ftj -o wide)")
 @ValidationRule(value = "!has(oldSelf.status) || !has(oldSelf.status.startTime) || self.spec.model == oldSelf.spec.model",
         message = "spec.model is immutable once the job has started (status.startTime is set): "
                 + "create a new FineTuneJob to train a different model")
