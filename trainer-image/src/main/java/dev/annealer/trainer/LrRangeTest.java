@@ -1,7 +1,7 @@
 package dev.annealer.trainer;
 
 import dev.annealer.trainer.config.JobConfig;
-import dev.annealer.trainer.data.BatchPlan;
+import dev.annealer.trainer.trainee.Trainee;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -29,18 +29,16 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class LrRangeTest {
   private final JobConfig cfg;
-  private final StepRunner runner;
-  private final BatchPlan plan;
+  private final Trainee trainee;
   private final Path outDir;
   private final Preemption preemption;
   private final TerminationLog termination;
   private final Consumer<String> log;
 
-  public LrRangeTest(JobConfig cfg, StepRunner runner, BatchPlan plan, Path outDir, Preemption preemption,
+  public LrRangeTest(JobConfig cfg, Trainee trainee, Path outDir, Preemption preemption,
       TerminationLog termination, Consumer<String> log) {
     this.cfg = cfg;
-    this.runner = runner;
-    this.plan = plan;
+    this.trainee = trainee;
     this.outDir = outDir;
     this.preemption = preemption;
     this.termination = termination;
@@ -79,7 +77,7 @@ public final class LrRangeTest {
     int i = 0;
     for (; i < steps && !preemption.requested(); i++) {
       double lr = lrAt(i, steps, r.startLearningRate(), r.endLearningRate());
-      double loss = runner.step(plan.batches(i), lr).loss();
+      double loss = trainee.step(i, lr).loss();
       if (!Double.isFinite(loss)) {
         log.accept("event=lr-range-stop step=" + i + " reason=non-finite-loss lr=" + lr);
         break;
@@ -114,7 +112,7 @@ public final class LrRangeTest {
     int k = suggest(lrs, smooth);
     double suggested = lrs.get(k);
     plot(lrs, smooth, suggested);
-    String digest = ParamsDigest.sha256(runner.parameters());
+    String digest = ParamsDigest.sha256(trainee.parameters());
     log.accept("event=lr-range-done steps=" + lrs.size() + " suggestedLearningRate=" + suggested + " csv="
         + outDir.resolve("lr-range-test.csv") + " plot=" + outDir.resolve("lr-range-test.png"));
     out.println(String.format(Locale.ROOT, "suggested learningRate=%.3g (steepest loss descent; see lr-range-test.png)", suggested));
