@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries regenerate
+.PHONY: build test demo preview clean k8s-binaries regenerate images images-cpu images-cuda images-verify
 
 build:
 	$(MVN) -q -DskipTests install
@@ -14,6 +14,24 @@ k8s-binaries:
 
 test: k8s-binaries
 	$(MVN) verify
+
+# OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:
+# the operator, the trainer (CPU) and its CUDA flavour (-cu124, needs the 2.4 GB pytorch-native-cu124 jar).
+# Multi-GB: not part of `make test`. Needs root (installs podman/buildah/runc/debootstrap when missing). See
+# docs/operations/install.md.
+images:
+	bash hack/images.sh all
+
+images-cpu:
+	bash hack/images.sh cpu
+
+images-cuda:
+	bash hack/images.sh cuda
+
+# Runs the built images read-only as uid 10001: the operator answers its health check, each trainer runs the
+# quickstart for 30 steps.
+images-verify:
+	bash hack/images.sh verify
 
 # The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
 # builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.

@@ -22,3 +22,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "annealer.serviceAccountName" -}}
 {{- default (include "annealer.fullname" .) .Values.serviceAccount.name -}}
 {{- end -}}
+
+{{- define "annealer.operatorImage" -}}
+{{- printf "%s/%s:%s" .Values.imageRegistry .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "annealer.trainerImage" -}}
+{{- .Values.trainer.image | default (printf "%s/annealer-trainer:%s" .Values.imageRegistry .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "annealer.trainerGpuImage" -}}
+{{- .Values.trainer.gpuImage | default (printf "%s/annealer-trainer:%s-cu124" .Values.imageRegistry .Chart.AppVersion) -}}
+{{- end -}}

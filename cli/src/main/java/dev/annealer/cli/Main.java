@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "annealer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fine-tuning jobs whose cosine / SGDR learning-rate schedule is part of the contract.",
-        subcommands = {ScheduleCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ValidateCommand.class, ScheduleCommand.class, TrainCommand.class, LrFindCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input. */
@@ -49,6 +50,9 @@ public final class Main implements Runnable {
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == TrainCommand.class) {
                     return cls.cast(new TrainCommand(out, err));
+                }
+                if (cls == LrFindCommand.class) {
+                    return cls.cast(new LrFindCommand(out, err));
                 }
                 return fallback.create(cls);
             }

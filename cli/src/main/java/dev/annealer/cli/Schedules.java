@@ -65,10 +65,6 @@ final class Schedules {
             throw new BadInputException("--steps-per-epoch must be > 0 (got " + stepsPerEpoch + ")");
         }
         FineTuneJob job = FineTuneJobs.read(file);
-        for (String w : FineTuneJobs.portabilityWarnings(file)) {
-            err.println("annealer: warning: " + w);
-        }
-        err.flush();
         try {
             Schedule s = JobSchedules.schedule(job, stepsPerEpoch);
             return new Job(job, s, JobSchedules.totalSteps(job.getSpec().getTraining(), stepsPerEpoch));

@@ -92,13 +92,11 @@ class CliBadInputTest {
     }
 
     @Test
-    void aBareYIsAWarningNotAnError(@TempDir Path tmp) throws IOException {
+    void aBareYIsABooleanAsForKubectlSoTheManifestIsRejectedWithTheFix(@TempDir Path tmp) throws IOException {
         Path f = tmp.resolve("job.yaml");
         Files.writeString(f, Files.readString(Path.of(Cli.example("quickstart.yaml"))).replace("label: \"y\"", "label: y"));
-        Cli r = Cli.run("schedule", "lr", "-f", f.toString(), "--steps", "2");
-        assertThat(r.exitCode()).isZero();
-        assertThat(r.out().lines()).hasSize(2);
-        assertThat(r.err()).startsWith("annealer: warning: " + f + ": spec.data.label: write \"y\" in quotes");
+        assertBadInput(Cli.run("schedule", "lr", "-f", f.toString(), "--steps", "2"),
+                f + ": spec.data.label must be a string (got the boolean true", "write \"y\" in quotes");
     }
 
     @Test

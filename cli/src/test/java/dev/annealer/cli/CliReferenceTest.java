@@ -19,8 +19,8 @@ class CliReferenceTest {
             + "-Dsurefire.failIfNoSpecifiedTests=false -Dannealer.regenerate=true";
 
     /** The CLI's own commands; `annealer train` is the trainer's command and documented with the trainer. */
-    static final List<List<String>> COMMANDS = List.of(List.of("schedule"), List.of("schedule", "import"),
-            List.of("schedule", "lr"), List.of("schedule", "preview"));
+    static final List<List<String>> COMMANDS = List.of(List.of("validate"), List.of("schedule"), List.of("schedule", "import"),
+            List.of("schedule", "lr"), List.of("schedule", "preview"), List.of("lr-find"));
 
     static String render() {
         StringBuilder md = new StringBuilder();
@@ -33,12 +33,14 @@ class CliReferenceTest {
                 + "manifest, missing file), with a message on stderr that says what is wrong and what is accepted; "
                 + "`1` internal error. `annealer train` adds the trainer's codes (`75` = checkpointed after preemption).\n\n");
         md.append("Examples:\n\n```\n")
+                .append("bin/annealer validate -f examples/quickstart.yaml\n")
                 .append("bin/annealer schedule import --from torch:CosineAnnealingWarmRestarts --args '{\"lr\": 0.1, \"T_0\": 10, \"T_mult\": 2}'\n")
                 .append("bin/annealer schedule lr --from timm:CosineLRScheduler --args '{\"lr\": 0.1, \"t_initial\": 50, \"warmup_t\": 5}' --steps 100\n")
                 .append("bin/annealer schedule lr -f examples/quickstart.yaml --steps 1725\n")
                 .append("bin/annealer schedule preview -f examples/quickstart.yaml\n")
                 .append("bin/annealer schedule preview -f examples/quickstart.yaml --out quickstart.png\n")
-                .append("bin/annealer train -f examples/quickstart.yaml --checkpoint-dir /tmp/quickstart\n```\n\n");
+                .append("bin/annealer train -f examples/quickstart.yaml --checkpoint-dir /tmp/quickstart\n")
+                .append("bin/annealer lr-find -f examples/quickstart.yaml --min-lr-ratio keep > tuned.yaml\n```\n\n");
         md.append("`annealer train` is the trainer's own command (`dev.annealer.trainer.TrainCommand`, the same code that "
                 + "runs in the job's pod): see [trainer-contract.md](trainer-contract.md) and `bin/annealer train --help`.\n\n");
         for (List<String> c : COMMANDS) {

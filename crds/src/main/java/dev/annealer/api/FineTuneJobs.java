@@ -15,6 +15,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.api.validation.CrdValidator;
+import dev.annealer.api.validation.KubeYaml;
+import dev.annealer.api.validation.Violation;
 import io.fabric8.generator.annotation.Required;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -34,10 +37,11 @@ import java.util.stream.Collectors;
  * Reads and writes FineTuneJob manifests (YAML or JSON) outside the cluster: the trainer's {@code -f job.yaml}, the
  * CLI, and tests.
  *
- * <p>{@link #read(Path)} is strict where the API server is (unknown fields, wrong types, missing required fields,
- * unknown enum values) and says so with the file, the field path, the value and what is accepted, e.g.
- * {@code job.yaml: spec.optimizer.type must be one of AdamW, SGD (got Adam)}. It does not evaluate the CRD's CEL
- * rules; the schedule's own validation is {@link JobSchedules}.
+ * <p>{@link #read(Path)} gives the API server's verdict: it reads YAML as kubectl does ({@link KubeYaml}: an unquoted
+ * {@code y} is a boolean) and validates against the CRD's schema and CEL rules ({@link CrdValidator}), saying what is
+ * wrong with the file, the field path, the value and the fix, e.g.
+ * {@code job.yaml: spec.optimizer.type must be one of AdamW, SGD (got Adam)}. The schedule engine's own validation
+ * is {@link JobSchedules}.
  */
 public final class FineTuneJobs {
 
@@ -69,46 +73,59 @@ public final class FineTuneJobs {
         return MAPPER;
     }
 
-    /** Reads a FineTuneJob from a YAML (or JSON) file. */
+    /** Reads a FineTuneJob from a YAML (or JSON) file, which must be UTF-8. */
     public static FineTuneJob read(Path file) {
-        String text;
+        return parse(readText(file), file.toString());
+    }
+
+    /** The text of a manifest file: UTF-8 (else "not UTF-8 text at byte N"), a missing file said plainly. */
+    public static String readText(Path file) {
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ManifestException(file.toString(), null, null, file + ": no such file");
         } catch (IOException e) {
             throw new ManifestException(file.toString(), null, null, file + ": cannot read: " + e.getMessage(), e);
         }
-        return parse(text, file.toString());
+        return KubeYaml.decodeUtf8(bytes, file.toString());
     }
 
-    /** Parses a FineTuneJob from YAML (or JSON) text; {@code source} names it in messages (a file name). */
+    /**
+     * Parses a FineTuneJob from YAML (or JSON) text; {@code source} names it in messages (a file name). The text is
+     * read as kubectl reads it and validated against the CRD ({@link CrdValidator}: schema and CEL rules), so it is
+     * accepted exactly when the API server would accept it; else an {@link InvalidManifestException} lists every
+     * violation.
+     */
     public static FineTuneJob parse(String text, String source) {
-        JsonNode tree;
-        try {
-            tree = MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new ManifestException(source, null, null,
-                    source + ": not valid YAML" + where(e.getLocation()) + ": " + e.getOriginalMessage(), e);
-        }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        List<KubeYaml.Document> docs = KubeYaml.parseAll(text, source);
+        if (docs.isEmpty()) {
             throw new ManifestException(source, null, null, source + ": empty manifest: expected a FineTuneJob "
                     + "(apiVersion: " + FineTuneJob.API_VERSION + ", kind: " + FineTuneJob.KIND + ")");
         }
+        if (docs.size() > 1) {
+            throw new ManifestException(source, null, null, source + ": holds " + docs.size() + " YAML documents: "
+                    + "give one FineTuneJob per file");
+        }
+        KubeYaml.Document doc = docs.get(0);
+        JsonNode tree = MAPPER.valueToTree(doc.value());
         if (!tree.isObject()) {
             throw new ManifestException(source, null, tree.toString(), source
                     + ": a manifest must be a mapping with apiVersion, kind, metadata and spec (got " + shortText(tree) + ")");
         }
         checkHeader(tree, "apiVersion", FineTuneJob.API_VERSION, source);
         checkHeader(tree, "kind", FineTuneJob.KIND, source);
+        List<Violation> violations = CrdValidator.fineTuneJob().validate(doc);
+        if (!violations.isEmpty()) {
+            throw new InvalidManifestException(source, violations);
+        }
         FineTuneJob job;
         try {
-            job = MAPPER.readValue(text, FineTuneJob.class);
+            job = MAPPER.treeToValue(tree, FineTuneJob.class);
         } catch (JsonMappingException e) {
             throw describe(e, tree, source);
         } catch (JsonProcessingException e) {
-            throw new ManifestException(source, null, null, source + ": not valid YAML" + where(e.getLocation())
-                    + ": " + e.getOriginalMessage(), e);
+            throw new ManifestException(source, null, null, source + ": " + e.getOriginalMessage(), e);
         }
         if (job.getSpec() == null) {
             throw new ManifestException(source, "spec", null, source + ": spec is required (missing)");
@@ -123,58 +140,6 @@ public final class FineTuneJobs {
             return MAPPER.writeValueAsString(jobOrPart);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize " + jobOrPart.getClass().getSimpleName(), e);
-        }
-    }
-
-    /** Plain scalars that YAML 1.1 (kubectl, the API server's YAML decoder) reads as booleans. */
-    private static final java.util.Set<String> YAML11_BOOLEANS = java.util.Set.of("y", "Y", "yes", "Yes", "YES", "n", "N",
-            "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF");
-
-    /**
-     * Portability warnings for a manifest that this parser accepts but kubectl would read differently: unquoted
-     * {@code y}, {@code no}, {@code on}, ... are strings here and booleans for kubectl and the API server (YAML 1.1),
-     * so {@code label: y} trains locally and is rejected by {@code kubectl apply}. Each warning names the file, the
-     * field and the fix. Empty when the text is fine (or not YAML at all: {@link #parse} reports that).
-     */
-    public static List<String> portabilityWarnings(String text, String source) {
-        List<String> out = new ArrayList<>();
-        org.yaml.snakeyaml.nodes.Node root;
-        try {
-            root = new org.yaml.snakeyaml.Yaml().compose(new java.io.StringReader(text));
-        } catch (RuntimeException e) {
-            return out;
-        }
-        yaml11Booleans(root, "", source, out);
-        return out;
-    }
-
-    /** {@link #portabilityWarnings(String, String)} of a file (empty when it cannot be read). */
-    public static List<String> portabilityWarnings(Path file) {
-        try {
-            return portabilityWarnings(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    private static void yaml11Booleans(org.yaml.snakeyaml.nodes.Node node, String path, String source, List<String> out) {
-        if (node instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
-            for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
-                String key = t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k ? k.getValue() : "?";
-                String p = path.isEmpty() ? key : path + "." + key;
-                yaml11Booleans(t.getKeyNode(), p, source, out);
-                yaml11Booleans(t.getValueNode(), p, source, out);
-            }
-        } else if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sq) {
-            for (int i = 0; i < sq.getValue().size(); i++) {
-                yaml11Booleans(sq.getValue().get(i), path + "[" + i + "]", source, out);
-            }
-        } else if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode sc
-                && sc.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.PLAIN
-                && YAML11_BOOLEANS.contains(sc.getValue())) {
-            out.add(source + ": " + path + ": write \"" + sc.getValue() + "\" in quotes (got an unquoted "
-                    + sc.getValue() + " at line " + (sc.getStartMark().getLine() + 1)
-                    + "): kubectl and the API server read it as a boolean (YAML 1.1); use true/false for booleans");
         }
     }
 

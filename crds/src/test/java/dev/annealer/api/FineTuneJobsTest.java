@@ -149,7 +149,7 @@ class FineTuneJobsTest {
                 .hasMessageStartingWith("job.yaml: spec.optimizer.type must be one of AdamW, SGD (got Adam)");
         String bad2 = resource("sketch.yaml").replace("onBadRecord", "x").replace("task: regression", "task: ranking");
         assertThatThrownBy(() -> FineTuneJobs.parse(bad2, "job.yaml"))
-                .hasMessageStartingWith("job.yaml: spec.data.task must be one of regression, classification, causalLM (got ranking)");
+                .hasMessageStartingWith("job.yaml: spec.data.task must be one of causalLM, classification, regression (got ranking)");
     }
 
     @Test
@@ -178,18 +178,68 @@ class FineTuneJobsTest {
     }
 
     @Test
-    void unquotedYaml11BooleansGetAWarningBecauseKubectlReadsThemAsBooleans() {
+    void unquotedYaml11BooleansAreBooleansAsForKubectlSoTheyAreRejectedWithTheFix() {
         String bad = resource("sketch.yaml").replace("    label: \"y\"\n", "    label: n\n");
-        // this parser reads a string, as the trainer needs ...
-        assertThat(FineTuneJobs.parse(bad, "job.yaml").getSpec().getData().getLabel()).isEqualTo("n");
-        // ... and says that kubectl would not
-        assertThat(FineTuneJobs.portabilityWarnings(bad, "job.yaml")).singleElement().asString()
-                .startsWith("job.yaml: spec.data.label: write \"n\" in quotes (got an unquoted n at line 20)");
+        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
+                .isInstanceOfSatisfying(InvalidManifestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("spec.data.label");
+                    assertThat(e.violations()).singleElement().satisfies(v -> assertThat(v.line()).isEqualTo(20));
+                })
+                .hasMessage("job.yaml: spec.data.label must be a string (got the boolean false: an unquoted n is a "
+                        + "boolean for kubectl and the API server (YAML 1.1)); write \"n\" in quotes");
         String list = resource("sketch.yaml").replace("features: [f0, f1, f2, f3]", "features: [f0, on]");
-        assertThat(FineTuneJobs.portabilityWarnings(list, "job.yaml")).singleElement().asString()
-                .contains("spec.data.features[1]");
+        assertThatThrownBy(() -> FineTuneJobs.parse(list, "job.yaml"))
+                .hasMessageStartingWith("job.yaml: spec.data.features[1] must be a string (got the boolean true");
         // quoted strings and true/false are fine
-        assertThat(FineTuneJobs.portabilityWarnings(resource("sketch.yaml"), "job.yaml")).isEmpty();
+        FineTuneJobs.parse(resource("sketch.yaml"), "job.yaml");
+    }
+
+    @Test
+    void theCrdsCelRulesAreEvaluatedWithTheValuesTheyRead() {
+        // the manifest: the LR would rise in every cycle, and the warmup outlasts training
+        String rising = resource("sketch.yaml").replace("learningRate: 3.0e-4", "learningRate: 3.0e-3")
+                .replace("minLearningRate: 1.0e-6", "minLearningRate: 5.0e-3");
+        assertThatThrownBy(() -> FineTuneJobs.parse(rising, "job.yaml"))
+                .isInstanceOfSatisfying(InvalidManifestException.class, e ->
+                        assertThat(e.violations()).singleElement().satisfies(v -> assertThat(v.kind())
+                                .isEqualTo(dev.annealer.api.validation.Violation.Kind.CEL)))
+                .hasMessageStartingWith("job.yaml: spec.schedule.minLearningRate must be < spec.optimizer.learningRate")
+                .hasMessageEndingWith("(got spec.schedule.minLearningRate=0.005, spec.optimizer.learningRate=0.003)");
+        String longWarmup = resource("sketch.yaml").replace("steps: 500", "steps: 20001");
+        assertThatThrownBy(() -> FineTuneJobs.parse(longWarmup, "job.yaml"))
+                .hasMessageContaining("spec.schedule.warmup.steps must be < spec.training.maxSteps")
+                .hasMessageContaining("spec.schedule.warmup.steps=20001, spec.training.maxSteps=20000");
+    }
+
+    @Test
+    void everyViolationIsListedOnePerLineAndUnknownFieldsGetASuggestion() {
+        String bad = resource("sketch.yaml").replace("periodMultiplier: 2.0", "periodMultipler: 2.0")
+                .replace("batchSize: 64", "batchSize: -1");
+        assertThatThrownBy(() -> FineTuneJobs.parse(bad, "job.yaml"))
+                .isInstanceOfSatisfying(InvalidManifestException.class, e -> assertThat(e.violations()).hasSize(2))
+                .hasMessageContaining("job.yaml: spec.schedule.periodMultipler is not a known field (got "
+                        + "periodMultipler: 2): did you mean periodMultiplier? spec.schedule accepts: ")
+                .hasMessageContaining("job.yaml: spec.training.batchSize must be >= 1 (got -1)\n");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsSaidWithTheByteOffset(@TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("job.yaml");
+        byte[] text = resource("sketch.yaml").getBytes(StandardCharsets.UTF_8);
+        byte[] bad = java.util.Arrays.copyOf(text, text.length + 3);
+        System.arraycopy("# \u00e9".getBytes(StandardCharsets.ISO_8859_1), 0, bad, text.length, 3);
+        Files.write(f, bad);
+        assertThatThrownBy(() -> FineTuneJobs.read(f)).isInstanceOf(ManifestException.class)
+                .hasMessageStartingWith(f + ": not UTF-8 text at byte " + (text.length + 2) + " (0xE9, line ")
+                .hasMessageContaining("save the file as UTF-8");
+    }
+
+    @Test
+    void aWholeFloatIsAnIntegerAsForKubectl() {
+        // kubectl sends 20000.0 as JSON 20000: the API server accepts it for an integer field, so do we
+        FineTuneJob job = FineTuneJobs.parse(resource("sketch.yaml").replace("maxSteps: 20000", "maxSteps: 20000.0"),
+                "job.yaml");
+        assertThat(job.getSpec().getTraining().getMaxSteps()).isEqualTo(20000L);
     }
 
     @Test

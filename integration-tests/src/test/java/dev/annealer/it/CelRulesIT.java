@@ -1,5 +1,8 @@
 package dev.annealer.it;
 
+import dev.annealer.api.validation.CrdValidator;
+import dev.annealer.api.validation.KubeYaml;
+import dev.annealer.api.validation.Violation;
 import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
 import dev.annealer.it.support.CelCases;
@@ -30,7 +33,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * CEL validation rules, row by row, on a real API server: each row's manifest must be rejected (HTTP 422) with a
- * message containing the row's {@code expectedMessage}.
+ * message containing the row's {@code expectedMessage}; and the Java validator the CLI, the trainer and the operator
+ * share ({@link CrdValidator}, built from the same CRD file) must give the same verdict with the same message.
  *
  * <p>Tables: {@code crds/src/test/resources/cel-cases/*.yaml} (the FineTuneJob CRD's rules, owned by the API team)
  * and this module's {@code cel-cases/} (rows for a fixture CRD that test the runner itself).
@@ -47,7 +51,8 @@ class CelRulesIT {
 
         Crds.install(client, resource("cel-fixture-crd.yaml"));
         String fixtureNs = Namespaces.create(client, "cel-fixture");
-        tables.add(table("runner fixture", resource("cel-cases/runner-fixture.yaml"), client, fixtureNs));
+        tables.add(table("runner fixture", resource("cel-cases/runner-fixture.yaml"), client, fixtureNs,
+                validatorOf(resource("cel-fixture-crd.yaml"))));
 
         List<Path> apiTables = RepoFiles.yamlFiles("crds/src/test/resources/cel-cases");
         if (apiTables.isEmpty()) {
@@ -56,8 +61,9 @@ class CelRulesIT {
         } else {
             Crds.install(client, RepoFiles.requireCrd());
             String ns = Namespaces.create(client, "cel-ftj");
+            CrdValidator java = validatorOf(RepoFiles.requireCrd());
             for (Path t : apiTables) {
-                tables.add(table(t.getFileName().toString(), t, client, ns));
+                tables.add(table(t.getFileName().toString(), t, client, ns, java));
             }
         }
         return tables;
@@ -68,16 +74,41 @@ class CelRulesIT {
         KubernetesClient client = cp.adminClient();
         Crds.install(client, resource("cel-fixture-crd.yaml"));
         String ns = Namespaces.create(client, "cel-valid");
-        GenericKubernetesResource ok = toResource(Map.of("apiVersion", "it.annealer.dev/v1", "kind", "CelProbe",
-                "spec", Map.of("learningRate", 0.01, "minLearningRate", 0.001, "periodMultiplier", 2)), ns);
+        Map<String, Object> valid = Map.of("apiVersion", "it.annealer.dev/v1", "kind", "CelProbe",
+                "spec", Map.of("learningRate", 0.01, "minLearningRate", 0.001, "periodMultiplier", 2));
+        GenericKubernetesResource ok = toResource(valid, ns);
         assertThat(client.resource(ok).create().getMetadata().getUid()).isNotBlank();
+        assertThat(validatorOf(resource("cel-fixture-crd.yaml")).validate(valid, null)).as("the Java validator agrees")
+                .isEmpty();
     }
 
-    private static DynamicContainer table(String title, Path file, KubernetesClient client, String ns) {
+    private static DynamicContainer table(String title, Path file, KubernetesClient client, String ns,
+                                          CrdValidator java) {
         List<CelCase> rows = CelCases.read(file);
         assertThat(rows).as("%s has no rows", file).isNotEmpty();
         return DynamicContainer.dynamicContainer(title, rows.stream().map(row ->
-                DynamicTest.dynamicTest(row.name(), () -> assertRejected(client, ns, row))));
+                DynamicTest.dynamicTest(row.name(), () -> {
+                    assertRejected(client, ns, row);
+                    assertRejectedInJava(java, row);
+                })));
+    }
+
+    /** The same verdict from the Java validator: rejected, and the rule's message among the violations. */
+    private static void assertRejectedInJava(CrdValidator java, CelCase row) {
+        List<String> messages = java.validate(row.manifest(), row.old()).stream().map(Violation::message).toList();
+        assertThat(messages).as("%s: the Java validator must reject it like the API server did", row.source())
+                .anyMatch(m -> m.startsWith(row.expectedMessage()));
+    }
+
+    private static CrdValidator validatorOf(Path crd) {
+        try {
+            String text = java.nio.file.Files.readString(crd);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) KubeYaml.parseAll(text, crd.toString()).get(0).value();
+            return new CrdValidator(map);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void assertRejected(KubernetesClient client, String ns, CelCase row) {

@@ -71,7 +71,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
         this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
-        this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().progressPort(),
+        this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
+                config.trainer().progressPort(),
                 config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
                 config.trainer().djlCacheDir()),
                 config.serverSideApply());

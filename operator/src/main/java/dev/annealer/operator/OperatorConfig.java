@@ -28,8 +28,17 @@ public interface OperatorConfig {
     boolean serverSideApply();
 
     interface Trainer {
-        @WithDefault("ghcr.io/annealer/annealer-trainer:0.1.0")
+        /**
+         * Trainer image of jobs with {@code resources.gpus} 0 that name none (CPU libtorch). Set in
+         * application.properties from images.properties; the chart sets {@code ANNEALER_TRAINER_IMAGE}.
+         */
         String image();
+
+        /**
+         * Trainer image of jobs with {@code resources.gpus} &gt; 0 that name none: the CUDA flavour
+         * ({@code <trainer image>-cu124}); the chart sets {@code ANNEALER_TRAINER_GPU_IMAGE}.
+         */
+        String gpuImage();
 
         @WithDefault("8080")
         int progressPort();

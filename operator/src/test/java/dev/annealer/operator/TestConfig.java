@@ -12,7 +12,12 @@ public final class TestConfig implements OperatorConfig {
         return new Trainer() {
             @Override
             public String image() {
-                return "ghcr.io/annealer/annealer-trainer:0.1.0";
+                return "localhost/annealer/annealer-trainer:0.1.0";
+            }
+
+            @Override
+            public String gpuImage() {
+                return "localhost/annealer/annealer-trainer:0.1.0-cu124";
             }
 
             @Override

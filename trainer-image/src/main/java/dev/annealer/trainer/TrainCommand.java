@@ -61,7 +61,7 @@ public class TrainCommand implements Callable<Integer> {
    * intra-op thread unless {@code ANNEALER_CPU_THREADS} or {@code -Dai.djl.pytorch.num_threads} says otherwise
    * (docs/benchmarks.md). Must run before the engine loads.
    */
-  static void cpuThreadDefaults(String envThreads) {
+  public static void cpuThreadDefaults(String envThreads) {
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true");
     }

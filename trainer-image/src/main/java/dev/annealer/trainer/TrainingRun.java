@@ -1,14 +1,16 @@
 package dev.annealer.trainer;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.StepRunner.StepResult;
 import dev.annealer.trainer.TrainerFailure.Reason;
+import dev.annealer.trainer.checkpoint.CheckpointDirProbe;
 import dev.annealer.trainer.checkpoint.CheckpointStore;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
+import dev.annealer.trainer.device.DeviceChoice;
+import dev.annealer.trainer.device.GpuEnvironment;
 import dev.annealer.trainer.optim.OptimizerState;
 import dev.annealer.trainer.progress.ProgressReport;
 import dev.annealer.trainer.progress.ProgressServer;
@@ -106,7 +108,8 @@ public final class TrainingRun {
     int attempt = parseInt(o.env().get("ANNEALER_ATTEMPT"), 0);
     log("event=start job=" + cfg.job().namespace() + "/" + cfg.job().name() + " attempt=" + attempt + " checkpointDir="
         + quote(o.checkpointDir().toString()));
-    Device device = chooseDevice(o.device());
+    CheckpointDirProbe.probe(o.checkpointDir()); // a read-only or full volume fails now, not at the first checkpoint
+    Device device = chooseDevice(o.device(), cfg.resources());
 
     try (Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(), this::log,
         metrics.badRecords::increment))) {
@@ -357,7 +360,14 @@ public final class TrainingRun {
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
-    CheckpointStore.Written written = store.write(step, m, params, state.buffers());
+    CheckpointStore.Written written;
+    try {
+      written = store.write(step, m, params, state.buffers());
+    } catch (IOException e) {
+      throw new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + CheckpointStore.nameOf(step)
+          + " in " + o.checkpointDir() + " (" + e + "): free space on the volume or mount it read-write; the newest "
+          + "complete checkpoint is kept and the next attempt resumes from it", e);
+    }
     String name = written.name();
     double seconds = (System.nanoTime() - t0) / 1e9;
     metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
@@ -377,7 +387,7 @@ public final class TrainingRun {
         ? (totalSteps - step) * (double) plan.batchSize() * cfg.training().gradientAccumulation() / examplesPerSecond : null;
     ProgressReport r = new ProgressReport(cfg.job().uid(), attempt, step, (double) step / plan.stepsPerEpoch(), pos.cycle(),
         pos.cycleStep(), pos.cycleLength(), pos.learningRate(), Double.isFinite(loss) ? loss : null, validationLoss,
-        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString());
+        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString(), evalMetrics);
     report.set(r);
     metrics.update(r);
     long now = System.nanoTime();
@@ -432,22 +442,21 @@ public final class TrainingRun {
     }
   }
 
-  private Device chooseDevice(String wanted) {
-    if ("gpu".equals(wanted)) {
-      int gpus = Engine.getEngine("PyTorch").getGpuCount();
-      if (gpus > 0) {
-        log("event=device device=gpu(0) gpus=" + gpus);
-        return Device.gpu();
-      }
-      log("event=device device=cpu message=" + quote("--device gpu was asked for but no GPU is visible to PyTorch "
-          + "(CPU-only native library or no device): training on CPU"));
-      return Device.cpu();
+  private Device chooseDevice(String wanted, JobConfig.Resources resources) {
+    if (!"gpu".equals(wanted)) {
+      DeviceChoice.Decision d = DeviceChoice.decide(wanted, resources.gpus(), resources.allowCpuFallback(), null);
+      log("event=device device=cpu" + (resources.gpus() > 0 ? " message=" + quote("spec.resources.gpus="
+          + resources.gpus() + " but --device cpu: training on CPU") : ""));
+      return d.device();
     }
-    if (wanted != null && !wanted.equals("cpu")) {
-      throw TrainerFailure.invalid("--device", wanted, "must be cpu or gpu");
+    GpuEnvironment seen = GpuEnvironment.observe(o.env());
+    log("event=gpu-environment message=" + quote(seen.describe()));
+    DeviceChoice.Decision d = DeviceChoice.decide(wanted, resources.gpus(), resources.allowCpuFallback(), seen);
+    if (d.warning() != null) {
+      log("event=warning message=" + quote(d.warning()));
     }
-    log("event=device device=cpu");
-    return Device.cpu();
+    log("event=device device=" + d.device() + " gpus=" + seen.gpusVisibleToEngine());
+    return d.device();
   }
 
   void log(String line) {

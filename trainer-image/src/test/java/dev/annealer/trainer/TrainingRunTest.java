@@ -150,6 +150,27 @@ class TrainingRunTest {
     assertThat(csv.get(0)).isEqualTo("step,learningRate,loss,smoothedLoss");
     assertThat(Double.parseDouble(csv.get(1).split(",")[1])).isEqualTo(1.0e-5);
     assertThat(dir.resolve("ck/lr-range-test.png")).isNotEmptyFile();
+    // the suggestions are fastai's rules over the CSV just written, everywhere they are reported
+    double[] lrs = csv.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[1])).toArray();
+    double[] smooth = csv.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[3])).toArray();
+    LrSuggestions want = LrSuggestions.of(lrs, smooth, 60);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> json = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+        dir.resolve("ck/lr-range-test.json").toFile(), Map.class);
+    assertThat(json.get("suggested")).isEqualTo(want.valley().learningRate());
+    assertThat(json.get("window")).isEqualTo(Map.of("from", 6, "to", lrs.length - 5));
+    for (String rule : List.of("valley", "steep", "minimum", "slide")) {
+      LrSuggestions.Suggestion x = want.byRule(rule);
+      if (x == null) { // slide on a window under 16 points
+        assertThat(json.get(rule)).as(rule).isNull();
+        assertThat(Files.readString(term)).contains(" " + rule + "=none");
+        continue;
+      }
+      assertThat(json.get(rule)).as(rule).isEqualTo(Map.of("learningRate", x.learningRate(), "step", x.step()));
+      assertThat(Files.readString(term)).contains(" " + rule + "=" + x.learningRate());
+      assertThat(stdout).containsPattern("\\s" + rule + "\\s+[0-9.e-]+ \\(step " + x.step() + "\\)");
+    }
+    assertThat(Files.readString(term)).contains("suggestedLearningRate=" + want.valley().learningRate() + " ");
   }
 
   @Test
@@ -197,7 +218,7 @@ class TrainingRunTest {
     var first = new dev.annealer.trainer.checkpoint.CheckpointStore(dir.resolve("ck"), w -> { }).latestValid().orElseThrow();
 
     Path second = dir.resolve("second.yaml");
-    String yaml = job("", COSINE, "0.001", 5)
+    String yaml = job("", COSINE, "0.001", 10)
         .replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
             "model: {source: \"" + exported + "\", format: djl}");
     Files.writeString(second, yaml);
@@ -221,7 +242,7 @@ class TrainingRunTest {
   void djlSourceWithoutArchitectureFileIsAClearError() throws Exception {
     Path params = dir.resolve("lonely-0000.params");
     Files.writeString(params, "x");
-    String yaml = job("", COSINE, "0.01", 5).replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
+    String yaml = job("", COSINE, "0.01", 10).replace("model: {source: \"builtin:mlp?hidden=8&activation=tanh\"}",
         "model: {source: \"" + params + "\", format: djl}");
     assertThat(run(yaml)).isEqualTo(2);
     assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.model.source ")
@@ -276,7 +297,8 @@ class TrainingRunTest {
     String yaml = job("", "{type: CosineWarmRestarts, period: {steps: 10}, restartOnPlateau: {patience: 2}}", "0.01", 30)
         .replace(", validation: " + dir.resolve("val.csv"), "");
     assertThat(run(yaml)).isEqualTo(2);
-    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec spec.data.validation must be set when "
-        + "spec.schedule.restartOnPlateau is");
+    // the CRD's own rule, as the API server would say it (the trainer checks it again after reading the data)
+    assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec ")
+        .contains("spec.data.validation must be set when spec.schedule.restartOnPlateau is");
   }
 }

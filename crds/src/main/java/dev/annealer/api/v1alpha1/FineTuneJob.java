@@ -41,6 +41,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Last training loss")
 @AdditionalPrinterColumn(name = "Preemptions", jsonPath = ".status.preemptions", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Attempts ended by the platform (not counted as failures)")
+@AdditionalPrinterColumn(name = "Suggested LR", jsonPath = ".status.lrRangeTest.summary",
+        type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        getDescription = "What a finished lrRangeTest job suggests (kubectl get ftj -o wide)")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,
         getDescription = "Time since the job was created")
 @ValidationRule(value = "!has(oldSelf.status) || !has(oldSelf.status.startTime) || self.spec.model == oldSelf.spec.model",

@@ -56,11 +56,15 @@ public class FineTuneJobStatus {
     @JsonPropertyDescription("When the job reached Succeeded or Failed (RFC 3339).")
     private String completionTime;
 
-    @JsonPropertyDescription("Where the trained model is, e.g. pvc://<job>-checkpoints/final (set on success).")
+    @JsonPropertyDescription("Where the trained model is, e.g. pvc://<job>-checkpoints/final (set on success; never for "
+            + "an lrRangeTest job, which keeps no model).")
     private String finalModel;
 
     @JsonPropertyDescription("Termination message of the last trainer container that ended (at most 4 KiB).")
     private String lastTerminationMessage;
+
+    @JsonPropertyDescription("The learning rates a finished training.mode: lrRangeTest job suggests.")
+    private LrRangeTestStatus lrRangeTest;
 
     public Phase getPhase() {
         return phase;
@@ -190,20 +194,28 @@ public class FineTuneJobStatus {
         this.lastTerminationMessage = lastTerminationMessage;
     }
 
+    public LrRangeTestStatus getLrRangeTest() {
+        return lrRangeTest;
+    }
+
+    public void setLrRangeTest(LrRangeTestStatus lrRangeTest) {
+        this.lrRangeTest = lrRangeTest;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobStatus that)) return false;
-        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage);
+        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage);
+        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
     }
 
     @Override
     public String toString() {
-        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + "}";
+        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + ", " + "lrRangeTest=" + lrRangeTest + "}";
     }
 }

@@ -42,6 +42,8 @@ public final class Reasons {
     // Succeeded
     /** Succeeded=True: the trainer finished the budget. */
     public static final String TRAINING_COMPLETED = "TrainingCompleted";
+    /** Event: an lrRangeTest job finished; the message names the suggested learning rate and the plot. */
+    public static final String LR_RANGE_TEST_COMPLETED = "LrRangeTestCompleted";
     /** Succeeded=False / Failed=False: not finished yet. */
     public static final String NOT_FINISHED = "NotFinished";
 
@@ -58,6 +60,8 @@ public final class Reasons {
     public static final String SCHEDULE_CHANGED = "ScheduleChanged";
     public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
     public static final String CRASH = "Crash";
+    /** The job asked for GPUs (spec.resources.gpus > 0) and the trainer saw fewer usable ones. */
+    public static final String NO_GPU = "NoGPU";
     // Failure classes the operator observes
     public static final String OOM_KILLED = "OOMKilled";
     public static final String IMAGE_PULL_FAILED = "ImagePullFailed";

@@ -28,6 +28,13 @@ public class ResourcesSpec {
             message = "spec.resources.memory must be a Kubernetes quantity such as 8, 500m or 32Gi")
     private Quantity memory;
 
+    @JsonPropertyDescription("With gpus > 0: what the trainer does when it sees fewer usable GPUs than requested "
+            + "(no driver, CUDA_VISIBLE_DEVICES empty, a CPU-only image). false (default): the attempt fails at once "
+            + "with reason NoGPU, counted against failurePolicy.maxFailures, so a broken node never runs a job 50x "
+            + "slower on CPU unnoticed. true: log a warning and train on CPU.")
+    @Default("false")
+    private Boolean allowCpuFallback;
+
     public Integer getGpus() {
         return gpus;
     }
@@ -44,6 +51,14 @@ public class ResourcesSpec {
         this.cpu = cpu;
     }
 
+    public Boolean getAllowCpuFallback() {
+        return allowCpuFallback;
+    }
+
+    public void setAllowCpuFallback(Boolean allowCpuFallback) {
+        this.allowCpuFallback = allowCpuFallback;
+    }
+
     public Quantity getMemory() {
         return memory;
     }
@@ -56,16 +71,17 @@ public class ResourcesSpec {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof ResourcesSpec that)) return false;
-        return Objects.equals(gpus, that.gpus) && Objects.equals(cpu, that.cpu) && Objects.equals(memory, that.memory);
+        return Objects.equals(gpus, that.gpus) && Objects.equals(cpu, that.cpu) && Objects.equals(memory, that.memory)
+                && Objects.equals(allowCpuFallback, that.allowCpuFallback);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(gpus, cpu, memory);
+        return Objects.hash(gpus, cpu, memory, allowCpuFallback);
     }
 
     @Override
     public String toString() {
-        return "ResourcesSpec{" + "gpus=" + gpus + ", " + "cpu=" + cpu + ", " + "memory=" + memory + "}";
+        return "ResourcesSpec{" + "gpus=" + gpus + ", " + "cpu=" + cpu + ", " + "memory=" + memory + ", allowCpuFallback=" + allowCpuFallback + "}";
     }
 }

@@ -18,8 +18,9 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TemplateSpec {
 
-    @JsonPropertyDescription("Trainer container image. Absent: the operator's default "
-            + "(ghcr.io/annealer/annealer-trainer:<operator version>).")
+    @JsonPropertyDescription("Trainer container image. Absent: the operator's default for the job's "
+            + "resources.gpus: annealer-trainer:<operator version> (CPU libtorch) for 0, its CUDA flavour "
+            + "annealer-trainer:<operator version>-cu124 for more (Helm values trainer.image, trainer.gpuImage).")
     @Size(max = 1024)
     private String image;
 

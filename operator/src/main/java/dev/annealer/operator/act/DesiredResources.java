@@ -160,7 +160,7 @@ public final class DesiredResources {
         int gpus = res == null || res.getGpus() == null ? 0 : res.getGpus();
         long grace = template != null && template.getTerminationGracePeriodSeconds() != null
                 ? template.getTerminationGracePeriodSeconds() : settings.defaultGraceSeconds();
-        String image = template != null && template.getImage() != null ? template.getImage() : settings.defaultImage();
+        String image = settings.imageFor(template == null ? null : template.getImage(), gpus);
 
         Map<String, String> labels = new LinkedHashMap<>();
         if (template != null && template.getLabels() != null) {

@@ -10,6 +10,7 @@ import dev.annealer.api.v1alpha1.Phase;
 import dev.annealer.api.v1alpha1.ReclaimPolicy;
 import dev.annealer.api.v1alpha1.Reasons;
 import dev.annealer.api.v1alpha1.ScheduleStatus;
+import dev.annealer.api.v1alpha1.TrainingMode;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.observe.ContainerSnapshot;
 import dev.annealer.operator.observe.Observation;
@@ -312,9 +313,11 @@ public final class Decider {
 
         void succeed(PodEnding ending) {
             Matcher m = SUCCEEDED.matcher(ending.message());
+            boolean rangeTest = spec.getTraining() != null && spec.getTraining().getMode() == TrainingMode.LR_RANGE_TEST;
             if (m.matches()) {
                 s.setStep(Long.parseLong(m.group(1)));
-                if (m.group(2) != null) {
+                // why: a range test keeps no model; "checkpoint=none" is not a place to load one from
+                if (m.group(2) != null && !rangeTest && !"none".equals(m.group(2))) {
                     CheckpointStatus cp = s.getLastCheckpoint() == null ? new CheckpointStatus() : s.getLastCheckpoint();
                     if (!m.group(2).equals(cp.getName())) {
                         cp = new CheckpointStatus();
@@ -331,6 +334,13 @@ public final class Decider {
                         // keep the last reported loss
                     }
                 }
+            }
+            if (rangeTest) {
+                LrRangeTestResult.parse(ending.message(), "pvc://" + DesiredResources.pvcName(job) + "/"
+                        + LrRangeTestResult.PLOT).ifPresent(r -> {
+                            s.setLrRangeTest(r);
+                            events.add(JobEvent.normal(Reasons.LR_RANGE_TEST_COMPLETED, LrRangeTestResult.eventMessage(r)));
+                        });
             }
             s.setPhase(Phase.SUCCEEDED);
             s.setCompletionTime(now.toString());

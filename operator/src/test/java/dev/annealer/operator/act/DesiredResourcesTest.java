@@ -156,7 +156,7 @@ class DesiredResourcesTest {
         Container c = pod.getSpec().getContainers().get(0);
         assertThat(c.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
         assertThat(c.getArgs()).endsWith("--device", "cpu");
-        assertThat(c.getImage()).isEqualTo(TrainerSettings.DEFAULT.defaultImage());
+        assertThat(c.getImage()).isEqualTo(TrainerSettings.DEFAULT.cpuImage());
         assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
     }
 

@@ -38,7 +38,7 @@ class ChartTest {
         assertThat(spec.get("replicas")).isEqualTo(2);
         Map<String, Object> container = ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) spec
                 .get("template")).get("spec")).get("containers")).get(0);
-        assertThat(container.get("image")).isEqualTo("ghcr.io/annealer/annealer-operator:0.1.0");
+        assertThat(container.get("image")).isEqualTo(ImageNamesTest.OPERATOR);
         assertThat((List<Map<String, Object>>) container.get("env")).anySatisfy(e -> {
             assertThat(e.get("name")).isEqualTo("QUARKUS_OPERATOR_SDK_CONTROLLERS_FINETUNEJOB_NAMESPACES");
             assertThat(e.get("value")).isEqualTo("JOSDK_ALL_NAMESPACES");

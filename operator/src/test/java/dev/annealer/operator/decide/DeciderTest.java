@@ -309,6 +309,9 @@ class DeciderTest {
                 Arguments.of("exit 2 BadRecord: the trainer's reason", 2, "failed: reason=BadRecord train.csv:202", "BadRecord"),
                 Arguments.of("exit 2 MissingFile: the trainer's reason", 2, "failed: reason=MissingFile train.csv", "MissingFile"),
                 Arguments.of("exit 1 Crash: the trainer's reason", 1, "failed: reason=Crash IllegalStateException", "Crash"),
+                Arguments.of("exit 1 NoGPU: the status names the GPUs requested and found", 1,
+                        "failed: reason=NoGPU requested 1 GPU(s) (spec.resources.gpus=1, --device gpu) but PyTorch 2.5.1 "
+                                + "(cpu native library) sees 0 GPU(s); CUDA_VISIBLE_DEVICES=unset", "NoGPU"),
                 Arguments.of("exit 1 without a message: MaxFailuresExceeded", 1, "", Reasons.MAX_FAILURES_EXCEEDED));
     }
 
@@ -464,6 +467,41 @@ class DeciderTest {
         assertThat(waiting.requeueAfter()).contains(Duration.ofMinutes(30));
         // after: delete
         assertThat(w.at(Duration.ofMinutes(91)).decide().actions()).containsExactly(new Action.DeleteJob());
+    }
+
+    @Test
+    void anLrRangeTestPutsItsSuggestionsInStatusAndAnEventAndNoFinalModel() {
+        World w = World.running();
+        if (w.job.getSpec().getTraining() == null) {
+            w.job.getSpec().setTraining(new dev.annealer.api.v1alpha1.TrainingSpec());
+        }
+        w.job.getSpec().getTraining().setMode(dev.annealer.api.v1alpha1.TrainingMode.LR_RANGE_TEST);
+        Decision done = w.pod(pod().exited(0, "Completed", "succeeded: step=192 checkpoint=none paramsSha256=abc "
+                + "loss=3.5 suggestedLearningRate=0.002410837 valley=0.002410837 steep=7.66E-7 minimum=0.0270 slide=none"))
+                .decide();
+        FineTuneJobStatus s = done.status();
+        assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
+        assertThat(s.getStep()).isEqualTo(192L);
+        assertThat(s.getFinalModel()).isNull();
+        assertThat(s.getLastCheckpoint()).isNull();
+        assertThat(s.getLrRangeTest().getSuggested()).isEqualTo(0.002410837);
+        assertThat(s.getLrRangeTest().getValley()).isEqualTo(0.002410837);
+        assertThat(s.getLrRangeTest().getSteep()).isEqualTo(7.66e-7);
+        assertThat(s.getLrRangeTest().getMinimum()).isEqualTo(0.027);
+        assertThat(s.getLrRangeTest().getSlide()).isNull();
+        assertThat(s.getLrRangeTest().getSummary()).isEqualTo("2.41e-03 (valley)");
+        assertThat(s.getLrRangeTest().getPlot()).isEqualTo("pvc://ft-checkpoints/lr-range-test.png");
+        assertThat(done.events()).extracting(JobEvent::reason).containsExactly(Reasons.LR_RANGE_TEST_COMPLETED, "Succeeded");
+        assertThat(done.events().get(0).message()).isEqualTo("LR range test: suggested learningRate=0.00241 (valley); "
+                + "steep 7.66e-07, minimum 0.0270, slide none; plot at pvc://ft-checkpoints/lr-range-test.png");
+    }
+
+    @Test
+    void aTrainingJobHasNoLrRangeTestStatus() {
+        Decision done = World.running().pod(pod().exited(0, "Completed",
+                "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=abc loss=0.0421")).decide();
+        assertThat(done.status().getLrRangeTest()).isNull();
+        assertThat(done.status().getFinalModel()).isEqualTo("pvc://ft-checkpoints/step-000000020000");
     }
 
     @Test

@@ -135,7 +135,10 @@ class PodEndingClassifierTest {
                 Arguments.of(2, "no reason here", Causes.INVALID_INPUT, true),
                 Arguments.of(1, "failed: reason=BadRecord /data/train.csv:3: field 'f0' is empty", "BadRecord", false),
                 Arguments.of(1, "failed: reason=InvalidSpec not exit 2, so not permanent", "InvalidSpec", false),
-                Arguments.of(1, "failed: reason=Crash java.lang.IllegalStateException", "Crash", false));
+                Arguments.of(1, "failed: reason=Crash java.lang.IllegalStateException", "Crash", false),
+                // a node whose GPUs are not usable: counted and retried on a new pod (maybe another node)
+                Arguments.of(1, "failed: reason=NoGPU requested 1 GPU(s) (spec.resources.gpus=1, --device gpu) but PyTorch "
+                        + "2.5.1 (cpu native library) sees 0 GPU(s)", "NoGPU", false));
     }
 
     @ParameterizedTest(name = "exit {0} ''{1}'' -> {2}, permanent={3}")

@@ -14,7 +14,14 @@ public record JobConfig(
     Training training,
     OptimizerSpec optimizer,
     Map<String, Object> optimizerAndSchedule,
-    CheckpointSpec checkpoint) {
+    CheckpointSpec checkpoint,
+    Resources resources) {
+
+  /**
+   * @param gpus {@code spec.resources.gpus}: GPUs the pod asked for (0 = CPU job)
+   * @param allowCpuFallback {@code spec.resources.allowCpuFallback}: train on CPU when the GPUs are not visible
+   */
+  public record Resources(int gpus, boolean allowCpuFallback) {}
 
   public record Job(String name, String namespace, String uid, long generation) {}
 

@@ -37,7 +37,7 @@ public final class JobConfigReader {
       job = FineTuneJobs.read(file);
     } catch (ManifestException e) {
       Reason reason = e.field() == null && e.getMessage().contains("no such file") ? Reason.MissingFile : Reason.InvalidSpec;
-      throw new TrainerFailure(reason, e.getMessage());
+      throw new TrainerFailure(reason, oneLine(e));
     }
     return toConfig(job);
   }
@@ -46,8 +46,13 @@ public final class JobConfigReader {
     try {
       return toConfig(FineTuneJobs.parse(yaml, source));
     } catch (ManifestException e) {
-      throw new TrainerFailure(Reason.InvalidSpec, e.getMessage());
+      throw new TrainerFailure(Reason.InvalidSpec, oneLine(e));
     }
+  }
+
+  /** The termination message is one line: every violation of an invalid manifest, separated by "; ". */
+  private static String oneLine(ManifestException e) {
+    return e.getMessage().replace("\n", "; ");
   }
 
   @SuppressWarnings("unchecked")
@@ -64,7 +69,7 @@ public final class JobConfigReader {
         : FineTuneJobs.mapper().convertValue(spec.getSchedule(), Map.class));
     JobConfig.Model model = model(spec.getModel());
     return new JobConfig(j, model, data(spec.getData(), model), training(spec.getTraining()),
-        optimizer(spec.getOptimizer()), optimizerAndSchedule, checkpoint(spec.getCheckpoint()));
+        optimizer(spec.getOptimizer()), optimizerAndSchedule, checkpoint(spec.getCheckpoint()), resources(spec));
   }
 
   private static JobConfig.Model model(ModelSpec m) {
@@ -300,5 +305,14 @@ public final class JobConfigReader {
     boolean snapshots = c != null && Boolean.TRUE.equals(c.getKeepCycleSnapshots());
     String onChange = c != null && c.getOnScheduleChange() == OnScheduleChange.CONTINUE ? "Continue" : "Refuse";
     return new JobConfig.CheckpointSpec(everySteps, everySeconds, keepLast, snapshots, onChange);
+  }
+
+  private static JobConfig.Resources resources(FineTuneJobSpec spec) {
+    var r = spec.getResources();
+    int gpus = r == null || r.getGpus() == null ? 0 : r.getGpus();
+    if (gpus < 0) {
+      throw TrainerFailure.invalid("spec.resources.gpus", gpus, "must be >= 0 (0 trains on CPU)");
+    }
+    return new JobConfig.Resources(gpus, r != null && Boolean.TRUE.equals(r.getAllowCpuFallback()));
   }
 }

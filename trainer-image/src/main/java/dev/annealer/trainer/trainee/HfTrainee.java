@@ -371,6 +371,7 @@ public final class HfTrainee implements Trainee {
   public void close() {
     optimizer.close();
     manager.close();
+    batcher.close();
     model.close();
   }
 

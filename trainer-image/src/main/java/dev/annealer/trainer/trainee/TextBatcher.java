@@ -7,8 +7,12 @@ import java.util.List;
 
 /** Tokenizes records into one {@link TokenBatch} (the data interface of the Hugging Face path). */
 @FunctionalInterface
-public interface TextBatcher {
+public interface TextBatcher extends AutoCloseable {
 
   /** The records, in order, as one right-padded batch; its arrays belong to {@code manager}. */
   TokenBatch encode(List<TextRecord> records, NDManager manager);
+
+  /** Frees the tokenizer (default: nothing to free). */
+  @Override
+  default void close() {}
 }

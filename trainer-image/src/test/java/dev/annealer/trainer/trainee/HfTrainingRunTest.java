@@ -120,7 +120,8 @@ class HfTrainingRunTest {
     String digest = stdout.lines().reduce((a, b) -> b).orElseThrow().replaceAll("done step=20 paramsSha256=", "");
     assertThat(Files.readString(term)).startsWith("succeeded: step=20 checkpoint=step-000000000020 paramsSha256=" + digest)
         .endsWith(" finalModel=final");
-    assertThat(ck.resolve("progress.json")).content().contains("\"phase\" : \"Done\"");
+    assertThat(ck.resolve("progress.json")).content().contains("\"phase\" : \"Done\"")
+        .containsPattern("\"validationPerplexity\" : [0-9.]+");
   }
 
   @Test
