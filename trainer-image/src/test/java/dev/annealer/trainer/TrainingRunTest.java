@@ -282,11 +282,13 @@ class TrainingRunTest {
   }
 
   @Test
-  void gpuWithoutAGpuFallsBackToCpuWithOneClearLine() throws Exception {
+  void gpuWithoutAGpuIsNoGpuNotASilentFallbackAndAnUnknownDeviceIsInvalid() throws Exception {
+    // issue 13: a GPU job never trains on CPU unless the spec says so (NoGpuTest covers the process and the fallback)
     device = "gpu";
-    assertThat(run(job("", COSINE, "0.01", 10))).isZero();
-    assertThat(stdout.lines().filter(l -> l.contains("event=device")).toList()).singleElement().asString()
-        .contains("device=cpu").contains("--device gpu was asked for but no GPU is visible");
+    assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(1);
+    assertThat(Files.readString(term)).startsWith("failed: reason=NoGPU requested 1 GPU(s) (spec.resources.gpus=0, "
+        + "--device gpu) but PyTorch");
+    assertThat(stdout).doesNotContain("event=step");
     device = "tpu";
     assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(2);
     assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec --device must be cpu or gpu (got tpu)");
