@@ -91,10 +91,6 @@ public final class HfTrainee implements Trainee {
   /** Reads the data, loads model and tokenizer through {@code backend}, and checks that a first batch goes through. */
   public static HfTrainee open(TraineeFactory.Context ctx, HfBackend backend) {
     JobConfig cfg = ctx.cfg();
-    if (cfg.data().task().equals("regression")) {
-      throw TrainerFailure.invalid("spec.data.task", "regression", "is not supported with spec.model.format huggingface "
-          + "yet: use causalLM or classification");
-    }
     Path modelDir = directory(cfg.model().source(), "spec.model.source", ctx);
     Path loraInit = cfg.model().lora() == null || cfg.model().lora().initFrom() == null ? null
         : directory(cfg.model().lora().initFrom(), "spec.model.lora.initFrom", ctx);
@@ -102,7 +98,7 @@ public final class HfTrainee implements Trainee {
     List<TextRecord> validation = cfg.data().validation() == null ? null
         : readText(ctx, cfg.data().validation(), "spec.data.validation");
     long t0 = System.nanoTime();
-    LanguageModel model = backend.load(modelDir, loraInit, cfg, ctx.device());
+    LanguageModel model = backend.load(modelDir, loraInit, cfg, ctx.device(), ctx.log());
     try {
       TextBatcher batcher = backend.batcher(modelDir, cfg, model);
       HfTrainee t = new HfTrainee(ctx, model, batcher, train, validation);
@@ -215,7 +211,8 @@ public final class HfTrainee implements Trainee {
   /**
    * causalLM: the token-weighted mean loss over every label that is not -100 (the loss of the whole set as one batch)
    * and its exp, the perplexity; classification: the mean loss per record, accuracy and macro-F1 (the mean F1 over
-   * the classes that occur as a label or a prediction, as scikit-learn's {@code f1_score(average='macro')}).
+   * the classes that occur as a label or a prediction, as scikit-learn's {@code f1_score(average='macro')});
+   * regression: the mean squared error per record.
    */
   @Override
   public Map<String, Double> evaluate() {
@@ -224,6 +221,7 @@ public final class HfTrainee implements Trainee {
       return out;
     }
     boolean causal = ctx.cfg().data().task().equals("causalLM");
+    boolean classification = ctx.cfg().data().task().equals("classification");
     int b = ctx.cfg().training().batchSize();
     double lossSum = 0;
     double weight = 0;
@@ -246,6 +244,8 @@ public final class HfTrainee implements Trainee {
           } else {
             lossSum += loss * chunk.size();
             weight += chunk.size();
+          }
+          if (classification) {
             long[] predicted = model.logits(batch).argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false)
                 .toLongArray();
             long[] actual = batch.labels().toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
@@ -262,7 +262,7 @@ public final class HfTrainee implements Trainee {
     out.put("validationLoss", loss);
     if (causal) {
       out.put("validationPerplexity", Math.exp(loss));
-    } else {
+    } else if (classification) {
       out.putAll(classificationMetrics(pairs));
     }
     return out;

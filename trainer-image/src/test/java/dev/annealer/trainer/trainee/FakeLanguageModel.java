@@ -158,7 +158,8 @@ final class FakeLanguageModel implements LanguageModel {
   static HfBackend backend() {
     return new HfBackend() {
       @Override
-      public LanguageModel load(Path modelDir, Path loraInit, JobConfig cfg, Device device) {
+      public LanguageModel load(Path modelDir, Path loraInit, JobConfig cfg, Device device,
+          java.util.function.Consumer<String> log) {
         try {
           return new FakeLanguageModel(modelDir, cfg.data().task().equals("classification") ? 3 : 0, cfg.training().seed(),
               device);
