@@ -156,7 +156,7 @@ class HfConformanceCliTest {
     assertThat(a.waitFor(300)).as(a.tail()).isZero();
     // the next job starts from final/ and trains on the same records: its step 1 sees the model after 3 updates,
     // whose loss on batch 0 is below the base model's step-1 loss
-    String next = job(name, caseDir, 1, 1).replace("source: " + caseDir.resolve("model"), "source: " + first.resolve("final"))
+    String next = job(name, caseDir, 3, 3).replace("source: " + caseDir.resolve("model"), "source: " + first.resolve("final"))
         .replace("name: " + name, "name: " + name + "-next");
     Path nextJob = dir.resolve("next.yaml");
     Files.writeString(nextJob, next);
