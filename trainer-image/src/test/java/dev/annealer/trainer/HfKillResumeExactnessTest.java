@@ -22,10 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * The job shuffles, accumulates gradients, clips, evaluates and restarts cycles, so the adapters, the AdamW moments
  * and step counts, the data order and the schedule position all have to survive in the checkpoint.
  */
-@org.junit.jupiter.api.Disabled("known issue: uninterrupted runs of this job are not always bit-identical across processes "
-    + "(2 of 6 runs on 2026-11-30 diverged in the last-ulp of the loss at step 38-39 of 40, with no resume involved), so "
-    + "the digest comparison fails for a reason other than the checkpoint; a resume at step 8 reproduced steps 9-37 "
-    + "bit-exactly. Enable once the source of the nondeterminism is found (see the hf-train report)")
 class HfKillResumeExactnessTest {
   static final long STEPS = 40;
   static final Pattern DONE = Pattern.compile("done step=(\\d+) paramsSha256=([0-9a-f]{64})");

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -159,7 +160,9 @@ public final class HfTrainee implements Trainee {
         scope.suppressNotUsedWarning();
         NDArray loss = model.loss(batch);
         lossSum += loss.getFloat();
-        collector.backward(micro.size() == 1 ? loss : loss.div((float) micro.size()));
+        // the divisor is a torch-owned tensor alive until after backward: autograd keeps a pointer to it, and a scalar
+        // from NDArray.div(Number) lives in a Java buffer that is released (and may be freed by GC) right after the op
+        collector.backward(micro.size() == 1 ? loss : loss.div(sub.full(new Shape(), (float) micro.size())));
       }
     }
     double loss = lossSum / micro.size();

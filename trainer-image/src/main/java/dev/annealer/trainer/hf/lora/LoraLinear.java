@@ -27,7 +27,7 @@ public final class LoraLinear implements LinearOp {
   public NDArray forward(NDArray x) {
     // peft/tuners/lora/layer.py Linear.forward: result = base_layer(x); result = result + lora_B(lora_A(x)) * scaling
     NDArray result = base.forward(x);
-    return result.add(Ops.linear(Ops.linear(x, loraA, null), loraB, null).mul(scaling));
+    return result.add(Ops.linear(Ops.linear(x, loraA, null), loraB, null).mul(Ops.scalar(x, scaling)));
   }
 
   @Override

@@ -44,12 +44,24 @@ public final class Ops {
   }
 
   /**
+   * A float32 scalar in libtorch-owned memory, for arithmetic inside a gradient graph. {@code NDArray.mul(Number)}
+   * (and add/pow/div of a Number) wraps the number in a tensor over a Java direct buffer and releases it right after the
+   * op; autograd keeps a pointer to that tensor for backward, and once the garbage collector frees the buffer the
+   * backward pass reads freed memory (garbage gradients, NaN losses). A tensor from {@code full} is refcounted by
+   * libtorch and lives as long as autograd needs it. Numerically the same as the Number overloads (a float32
+   * 0-dim operand).
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32, like.getDevice());
+  }
+
+  /**
    * {@code LlamaRMSNorm.forward}: {@code h = x.float(); var = h.pow(2).mean(-1, keepdim); h = h * rsqrt(var + eps);
    * weight * h.to(input_dtype)} (the casts are identities in float32; {@code pow(-0.5)} is torch's rsqrt kernel).
    */
   public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
-    NDArray variance = x.pow(2).mean(new int[] {-1}, true);
-    NDArray h = x.mul(variance.add(eps).pow(-0.5));
+    NDArray variance = x.pow(scalar(x, 2)).mean(new int[] {-1}, true);
+    NDArray h = x.mul(variance.add(scalar(x, eps)).pow(scalar(x, -0.5)));
     return weight.mul(h);
   }
 
@@ -74,8 +86,8 @@ public final class Ops {
    * {@code gelu_new}. ({@code Activation.gelu} on DJL's PyTorch engine is the erf GELU, a different function.)
    */
   public static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3.0).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1.0));
+    NDArray inner = x.add(x.pow(scalar(x, 3.0)).mul(scalar(x, 0.044715))).mul(scalar(x, Math.sqrt(2.0 / Math.PI)));
+    return x.mul(scalar(x, 0.5)).mul(inner.tanh().add(scalar(x, 1.0)));
   }
 
   /**
@@ -161,12 +173,12 @@ public final class Ops {
     long d = qs.get(3);
     long kv = k.getShape().get(1);
     if (kv == h) {
-      NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul(scale).add(mask);
+      NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul(scalar(q, scale)).add(mask);
       return scores.softmax(-1).matMul(v);
     }
     long rep = h / kv;
     NDArray q5 = q.reshape(b, kv, rep, t, d);
-    NDArray scores = q5.matMul(k.expandDims(2).swapAxes(-1, -2)).mul(scale).add(mask.expandDims(2));
+    NDArray scores = q5.matMul(k.expandDims(2).swapAxes(-1, -2)).mul(scalar(q5, scale)).add(mask.expandDims(2));
     NDArray out = scores.softmax(-1).matMul(v.expandDims(2)); // [B, KV, rep, T, D]
     return out.reshape(b, h, t, d);
   }
