@@ -149,7 +149,7 @@ class FineTuneJobsTest {
                 .hasMessageStartingWith("job.yaml: spec.optimizer.type must be one of AdamW, SGD (got Adam)");
         String bad2 = resource("sketch.yaml").replace("onBadRecord", "x").replace("task: regression", "task: ranking");
         assertThatThrownBy(() -> FineTuneJobs.parse(bad2, "job.yaml"))
-                .hasMessageStartingWith("job.yaml: spec.data.task must be one of classification, regression (got ranking)");
+                .hasMessageStartingWith("job.yaml: spec.data.task must be one of causalLM, classification, regression (got ranking)");
     }
 
     @Test

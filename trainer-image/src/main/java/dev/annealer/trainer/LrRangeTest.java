@@ -2,7 +2,7 @@ package dev.annealer.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.config.JobConfig;
-import dev.annealer.trainer.data.BatchPlan;
+import dev.annealer.trainer.trainee.Trainee;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -40,18 +40,16 @@ public final class LrRangeTest {
   public static final String PLOT = "lr-range-test.png";
   private static final ObjectMapper JSON = new ObjectMapper();
   private final JobConfig cfg;
-  private final StepRunner runner;
-  private final BatchPlan plan;
+  private final Trainee trainee;
   private final Path outDir;
   private final Preemption preemption;
   private final TerminationLog termination;
   private final Consumer<String> log;
 
-  public LrRangeTest(JobConfig cfg, StepRunner runner, BatchPlan plan, Path outDir, Preemption preemption,
+  public LrRangeTest(JobConfig cfg, Trainee trainee, Path outDir, Preemption preemption,
       TerminationLog termination, Consumer<String> log) {
     this.cfg = cfg;
-    this.runner = runner;
-    this.plan = plan;
+    this.trainee = trainee;
     this.outDir = outDir;
     this.preemption = preemption;
     this.termination = termination;
@@ -73,7 +71,7 @@ public final class LrRangeTest {
     int i = 0;
     for (; i < steps && !preemption.requested(); i++) {
       double lr = lrAt(i, steps, r.startLearningRate(), r.endLearningRate());
-      double loss = runner.step(plan.batches(i), lr).loss();
+      double loss = trainee.step(i, lr).loss();
       if (!Double.isFinite(loss)) {
         log.accept("event=lr-range-stop step=" + i + " reason=non-finite-loss lr=" + lr);
         break;
@@ -117,7 +115,7 @@ public final class LrRangeTest {
     Path plotPath = outDir.resolve(PLOT);
     JSON.writerWithDefaultPrettyPrinter().writeValue(jsonPath.toFile(), summary(sug, lrs.size(), steps));
     plot(lrs, smooth, sug);
-    String digest = ParamsDigest.sha256(runner.parameters());
+    String digest = ParamsDigest.sha256(trainee.parameters());
     log.accept("event=lr-range-done steps=" + lrs.size() + " suggestedLearningRate=" + suggested + " " + rulesKv(sug)
         + " csv=" + csvPath + " json=" + jsonPath + " plot=" + plotPath);
     out.println(String.format(Locale.ROOT, "suggested learningRate=%.3g (valley; see %s)", suggested, PLOT));

@@ -9,22 +9,17 @@ import dev.annealer.trainer.checkpoint.CheckpointStore;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
-import dev.annealer.trainer.data.DataReader;
-import dev.annealer.trainer.data.Dataset;
-import dev.annealer.trainer.data.Locations;
 import dev.annealer.trainer.device.DeviceChoice;
 import dev.annealer.trainer.device.GpuEnvironment;
-import dev.annealer.trainer.model.DjlModel;
-import dev.annealer.trainer.model.Task;
-import dev.annealer.trainer.optim.AdamW;
-import dev.annealer.trainer.optim.Optimizer;
 import dev.annealer.trainer.optim.OptimizerState;
-import dev.annealer.trainer.optim.Sgd;
 import dev.annealer.trainer.progress.ProgressReport;
 import dev.annealer.trainer.progress.ProgressServer;
 import dev.annealer.trainer.progress.TrainerMetrics;
 import dev.annealer.trainer.schedule.TrainingSchedule;
 import dev.annealer.trainer.schedule.TrainingSchedule.Position;
+import dev.annealer.trainer.trainee.Trainee;
+import dev.annealer.trainer.trainee.TraineeFactory;
+import dev.annealer.trainer.trainee.Trainees;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -71,10 +66,19 @@ public final class TrainingRun {
   private Double validationLoss;
   private long lastProgressFileNanos;
 
+  private final TraineeFactory trainees;
+  private Map<String, Double> evalMetrics = Map.of();
+
   public TrainingRun(Options options, Preemption preemption) {
+    this(options, preemption, Trainees.standard());
+  }
+
+  /** @param trainees builds the model + data + optimizer the loop drives (tests plug in fakes) */
+  public TrainingRun(Options options, Preemption preemption, TraineeFactory trainees) {
     this.o = options;
     this.preemption = preemption;
     this.termination = new TerminationLog(options.env());
+    this.trainees = trainees;
   }
 
   /** Runs to completion, preemption or failure; never throws for bad input. */
@@ -107,34 +111,17 @@ public final class TrainingRun {
     CheckpointDirProbe.probe(o.checkpointDir()); // a read-only or full volume fails now, not at the first checkpoint
     Device device = chooseDevice(o.device(), cfg.resources());
 
-    Task task = cfg.data().task().equals("classification") ? Task.CLASSIFICATION : Task.REGRESSION;
-    Dataset train = readData(cfg, cfg.data().train(), "spec.data.train");
-    Dataset validation = cfg.data().validation() == null ? null : readData(cfg, cfg.data().validation(), "spec.data.validation");
-    int outputs = task == Task.REGRESSION ? 1 : classes(cfg, train, validation);
-
-    try (DjlModel model = ModelFactory.build(cfg.model(), train.featureCount(), outputs, cfg.training().seed(), device,
-        o.env())) {
-      List<String> trainable = ModelFactory.trainable(model.parameterNames(), cfg.model().trainable());
-      for (String n : model.parameterNames()) {
-        if (!trainable.contains(n)) {
-          model.freeze(n);
-        }
-      }
-      Map<String, Double> multipliers = ModelFactory.multipliers(trainable, cfg.model().learningRateMultipliers());
-      Optimizer optimizer = optimizerOf(cfg.optimizer());
-      StepRunner runner = new StepRunner(model, optimizer, task, cfg.optimizer().gradientClipNorm(), trainable, multipliers);
-      BatchPlan plan = new BatchPlan(train, cfg.training().batchSize(), cfg.training().gradientAccumulation(),
-          cfg.training().seed(), cfg.data().shuffle());
-      checkModelFitsData(runner, plan, task);
-
+    try (Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(), this::log,
+        metrics.badRecords::increment))) {
+      BatchPlan plan = trainee.plan();
       long totalSteps = cfg.training().maxSteps() != null ? cfg.training().maxSteps()
           : cfg.training().epochs() * plan.stepsPerEpoch();
       if (cfg.training().mode().equals("lrRangeTest")) {
-        return new LrRangeTest(cfg, runner, plan, o.checkpointDir(), preemption, termination, this::log)
+        return new LrRangeTest(cfg, trainee, o.checkpointDir(), preemption, termination, this::log)
             .run(o.out(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
       }
       TrainingSchedule schedule = TrainingSchedule.of(cfg.optimizerAndSchedule(), totalSteps, plan.stepsPerEpoch());
-      if (schedule.usesValidation() && validation == null) {
+      if (schedule.usesValidation() && !trainee.hasValidation()) {
         throw TrainerFailure.invalid("spec.data.validation", "nothing",
             "must be set when spec.schedule.restartOnPlateau is: the plateau rule watches the validation loss");
       }
@@ -143,13 +130,12 @@ public final class TrainingRun {
             + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
-      long step = resume(cfg, store, schedule, runner, optimizer);
-      return loop(cfg, attempt, step, totalSteps, schedule, plan, runner, validation, store);
+      long step = resume(cfg, store, schedule, trainee);
+      return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
   }
 
-  private long resume(JobConfig cfg, CheckpointStore store, TrainingSchedule schedule, StepRunner runner, Optimizer optimizer)
-      throws IOException {
+  private long resume(JobConfig cfg, CheckpointStore store, TrainingSchedule schedule, Trainee trainee) throws IOException {
     boolean any = !store.checkpointsNewestFirst().isEmpty();
     Optional<CheckpointStore.Loaded> found = store.latestValid();
     if (found.isEmpty()) {
@@ -180,8 +166,8 @@ public final class TrainingRun {
     @SuppressWarnings("unchecked")
     Map<String, Object> opt = (Map<String, Object>) m.get("optimizer");
     String type = String.valueOf(opt.get("type"));
-    if (!type.equals(optimizer.type())) {
-      throw new TrainerFailure(Reason.InvalidSpec, "spec.optimizer.type is " + optimizer.type() + " but checkpoint " + c.name()
+    if (!type.equals(trainee.optimizerType())) {
+      throw new TrainerFailure(Reason.InvalidSpec, "spec.optimizer.type is " + trainee.optimizerType() + " but checkpoint " + c.name()
           + " holds " + type + " state: restore spec.optimizer.type: " + type + " or start in an empty checkpoint directory");
     }
     Map<String, Long> counters = new LinkedHashMap<>();
@@ -189,12 +175,11 @@ public final class TrainingRun {
     Map<String, Object> rawCounters = (Map<String, Object>) opt.getOrDefault("counters", Map.of());
     rawCounters.forEach((k, v) -> counters.put(k, ((Number) v).longValue()));
     try {
-      runner.load(c.params());
+      trainee.load(c.params(), new OptimizerState(type, c.optimizerBuffers(), counters));
     } catch (IllegalArgumentException e) {
       throw new TrainerFailure(Reason.InvalidSpec, "checkpoint " + c.name() + " does not fit spec.model: " + e.getMessage()
           + "; restore the previous spec.model or start in an empty checkpoint directory");
     }
-    optimizer.restore(new OptimizerState(type, c.optimizerBuffers(), counters));
     if (!was.equals(schedule.fingerprint())) {
       // a different schedule: its plateau bookkeeping starts fresh
     } else {
@@ -211,8 +196,8 @@ public final class TrainingRun {
   }
 
   private int loop(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
-      StepRunner runner, Dataset validation, CheckpointStore store) throws IOException {
-    List<StepRunner.Batch> valBatches = validation == null ? null : BatchPlan.sequential(validation, 1024);
+      Trainee trainee, CheckpointStore store) throws IOException {
+    boolean validating = trainee.hasValidation();
     JobConfig.CheckpointSpec ck = cfg.checkpoint();
     long examplesPerStep = (long) plan.batchSize() * cfg.training().gradientAccumulation();
     long firstStep = step;
@@ -232,7 +217,7 @@ public final class TrainingRun {
       while (step < totalSteps && !preemption.requested()) {
         Position pos = schedule.position(step);
         double lr = pos.learningRate();
-        StepResult r = runner.step(plan.batches(step), lr);
+        StepResult r = trainee.step(step, lr);
         if (!Double.isFinite(r.loss())) {
           throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
               + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; "
@@ -243,20 +228,19 @@ public final class TrainingRun {
         metrics.steps.increment();
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         double stepsPerSecond = (step - firstStep) / Math.max(elapsed, 1e-9);
-        boolean evalNow = valBatches != null && cfg.training().evalEverySteps() != null
+        boolean evalNow = validating && cfg.training().evalEverySteps() != null
             && step % cfg.training().evalEverySteps() == 0;
         boolean cycleEnd = pos.phase().equals("ANNEALING") && schedule.position(step).cycle() != pos.cycle();
         boolean snapshot = ck.keepCycleSnapshots() && cycleEnd;
-        if (evalNow || (snapshot && valBatches != null)) {
-          validationLoss = runner.evaluate(valBatches);
+        if (evalNow || (snapshot && validating)) {
+          evaluate(trainee, step);
           lastEvalStep = step;
           schedule.observeValidation(step, validationLoss);
-          log("event=eval step=" + step + " validationLoss=" + validationLoss);
         }
         if (step % o.logEvery() == 0 || step == totalSteps) {
           log("event=step step=" + step + " epoch=" + fmt((double) step / plan.stepsPerEpoch()) + " cycle=" + pos.cycle()
               + " cycleStep=" + pos.cycleStep() + " cycleLength=" + pos.cycleLength() + " lr=" + lr + " loss=" + lastLoss
-              + (validationLoss != null ? " validationLoss=" + validationLoss : "") + " examplesPerSecond="
+              + (validationLoss != null ? " validationLoss=" + validationLoss : "") + extraMetrics() + " examplesPerSecond="
               + fmt(stepsPerSecond * examplesPerStep) + " etaSeconds=" + fmt((totalSteps - step) / stepsPerSecond));
           remember(step, lr, lastLoss);
         }
@@ -269,14 +253,14 @@ public final class TrainingRun {
         boolean due = (ck.everySteps() != null && step % ck.everySteps() == 0)
             || (ck.everySeconds() != null && System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
         if ((due || snapshot) && step < totalSteps) {
-          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, snapshot, pos.cycle(), lastLoss);
+          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, snapshot, pos.cycle(), lastLoss);
           lastCheckpointNanos = System.nanoTime();
         }
       }
       if (step < totalSteps) {
         // preempted: make the current step durable, then tell the operator this was not a failure
         if (lastCheckpoint == null || lastCheckpoint.step() != step) {
-          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, false, -1, lastLoss);
+          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, false, -1, lastLoss);
         }
         String msg = "checkpointed after preemption: step=" + step + " checkpoint=" + lastCheckpoint.name();
         log("event=preempted signal=" + preemption.signal() + " step=" + step + " checkpoint=" + lastCheckpoint.name()
@@ -286,22 +270,21 @@ public final class TrainingRun {
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
         return EXIT_PREEMPTED;
       }
-      if (valBatches != null && lastEvalStep != step) {
+      if (validating && lastEvalStep != step) {
         // evaluation at the end of training is part of the contract even without evalEverySteps
-        validationLoss = runner.evaluate(valBatches);
-        log("event=eval step=" + step + " validationLoss=" + validationLoss);
+        evaluate(trainee, step);
       }
       if (lastCheckpoint == null || lastCheckpoint.step() != step) {
         Position last = schedule.position(totalSteps - 1);
         boolean lastCycleEnd = ck.keepCycleSnapshots() && last.phase().equals("ANNEALING")
             && schedule.position(totalSteps).cycle() != last.cycle();
-        checkpoint(cfg, attempt, step, totalSteps, schedule, plan, runner, store, lastCycleEnd, last.cycle(), lastLoss);
+        checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, lastCycleEnd, last.cycle(), lastLoss);
       }
-      String digest = ParamsDigest.sha256(runner.parameters());
-      exportModel(cfg, (DjlModel) runner.model());
+      String digest = ParamsDigest.sha256(trainee.parameters());
+      String finalModel = trainee.export(o.checkpointDir());
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
       termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
-          + " loss=" + lastLoss);
+          + " loss=" + lastLoss + (finalModel != null ? " finalModel=" + finalModel : ""));
       log("event=done step=" + step + " checkpoint=" + lastCheckpoint.name() + " loss=" + lastLoss
           + (validationLoss != null ? " validationLoss=" + validationLoss : ""));
       if (bar != null) {
@@ -321,37 +304,29 @@ public final class TrainingRun {
     }
   }
 
-  /**
-   * Builtin models also leave {@code <checkpoint-dir>/model/model-0000.params} + {@code architecture}: DJL
-   * parameters that a later job fine-tunes with {@code format: djl}.
-   */
-  private void exportModel(JobConfig cfg, DjlModel model) throws IOException {
-    String architecture = cfg.model().format().equals("builtin") ? cfg.model().source()
-        : cfg.model().format().equals("djl") ? architectureOf(cfg) : null;
-    if (architecture == null) {
-      return;
-    }
-    Path dir = o.checkpointDir().resolve("model");
-    Path params = model.saveDjl(dir, "model");
-    Files.writeString(dir.resolve(ModelFactory.ARCHITECTURE_FILE), architecture + "\n");
-    log("event=model-export file=" + quote(params.toString()) + " architecture=" + quote(architecture));
+  /** Measures the validation metrics after step {@code step} and logs them (the {@code event=eval} line). */
+  private void evaluate(Trainee trainee, long step) {
+    Map<String, Double> m = trainee.evaluate();
+    validationLoss = m.get("validationLoss");
+    Map<String, Double> extra = new LinkedHashMap<>(m);
+    extra.remove("validationLoss");
+    evalMetrics = extra;
+    log("event=eval step=" + step + " validationLoss=" + validationLoss + extraMetrics());
   }
 
-  private String architectureOf(JobConfig cfg) {
-    try {
-      Path file = Locations.resolve(cfg.model().source(), o.env());
-      return Files.readString(file.toAbsolutePath().getParent().resolve(ModelFactory.ARCHITECTURE_FILE)).trim();
-    } catch (IOException e) {
-      return null;
-    }
+  /** The task's metrics beyond the validation loss, as {@code " key=value"} pairs (empty for the float path). */
+  private String extraMetrics() {
+    StringBuilder b = new StringBuilder();
+    evalMetrics.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+    return b.toString();
   }
 
   private void checkpoint(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
-      StepRunner runner, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss) throws IOException {
+      Trainee trainee, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss) throws IOException {
     publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.CHECKPOINTING, false);
     long t0 = System.nanoTime();
-    Map<String, float[]> params = runner.snapshot();
-    OptimizerState state = runner.optimizer().state();
+    Map<String, float[]> params = trainee.parameters();
+    OptimizerState state = trainee.optimizerState();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("formatVersion", 1);
     m.put("job", Map.of("name", cfg.job().name(), "namespace", cfg.job().namespace(), "uid", cfg.job().uid(),
@@ -412,7 +387,7 @@ public final class TrainingRun {
         ? (totalSteps - step) * (double) plan.batchSize() * cfg.training().gradientAccumulation() / examplesPerSecond : null;
     ProgressReport r = new ProgressReport(cfg.job().uid(), attempt, step, (double) step / plan.stepsPerEpoch(), pos.cycle(),
         pos.cycleStep(), pos.cycleLength(), pos.learningRate(), Double.isFinite(loss) ? loss : null, validationLoss,
-        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString());
+        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString(), evalMetrics);
     report.set(r);
     metrics.update(r);
     long now = System.nanoTime();
@@ -484,70 +459,6 @@ public final class TrainingRun {
     return d.device();
   }
 
-  private Dataset readData(JobConfig cfg, String location, String field) {
-    Path file = Locations.resolve(location, o.env());
-    long t0 = System.nanoTime();
-    DataReader reader = new DataReader(cfg.data().features(), cfg.data().label(), cfg.data().skipBadRecords(),
-        line -> metrics.badRecords.increment());
-    Dataset d;
-    try {
-      d = reader.read(file, cfg.data().format(), field);
-    } catch (TrainerFailure f) {
-      throw Locations.onVolume(location) || f.reason() != Reason.MissingFile ? f : Locations.notOnVolume(f);
-    }
-    log("event=data field=" + field + " file=" + quote(file.toString()) + " rows=" + d.rows() + " features="
-        + d.featureCount() + " skippedBadRecords=" + d.skipped() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
-    return d;
-  }
-
-  private static int classes(JobConfig cfg, Dataset train, Dataset validation) {
-    if (cfg.data().numClasses() != null) {
-      int n = cfg.data().numClasses();
-      if (n < 2) {
-        throw TrainerFailure.invalid("spec.data.numClasses", n, "must be >= 2");
-      }
-      checkLabels(train, n);
-      if (validation != null) {
-        checkLabels(validation, n);
-      }
-      return n;
-    }
-    float max = 0;
-    for (Dataset d : validation == null ? List.of(train) : List.of(train, validation)) {
-      checkLabels(d, Integer.MAX_VALUE);
-      for (float y : d.labels()) {
-        max = Math.max(max, y);
-      }
-    }
-    return Math.max(2, (int) max + 1);
-  }
-
-  private static void checkLabels(Dataset d, int classes) {
-    for (int i = 0; i < d.rows(); i++) {
-      float y = d.labels()[i];
-      if (y < 0 || y != Math.rint(y) || y >= classes) {
-        throw new TrainerFailure(Reason.BadRecord, d.source() + ": record " + (i + 1) + " has label " + y
-            + ", classification needs integer class indices 0.." + (classes == Integer.MAX_VALUE ? "C-1" : classes - 1)
-            + ": fix the label or set spec.data.task: regression");
-      }
-    }
-  }
-
-  private static void checkModelFitsData(StepRunner runner, BatchPlan plan, Task task) {
-    try {
-      StepRunner.Batch b = plan.batches(0).get(0);
-      runner.model().loss(b.features(), b.labels(), b.size(), task);
-    } catch (RuntimeException e) {
-      throw new TrainerFailure(Reason.InvalidSpec, "spec.model does not accept the " + runner.model().inputSize()
-          + " features of spec.data.features (" + firstLine(e.getMessage()) + "): check the model's input size and the feature list");
-    }
-  }
-
-  static Optimizer optimizerOf(JobConfig.OptimizerSpec o) {
-    return o.type().equals("SGD") ? new Sgd(o.momentum(), o.dampening(), o.nesterov(), o.weightDecay())
-        : new AdamW(o.beta1(), o.beta2(), o.epsilon(), o.weightDecay());
-  }
-
   void log(String line) {
     o.out().println(Instant.now() + " " + line);
   }
@@ -558,10 +469,6 @@ public final class TrainingRun {
 
   static String fmt(double d) {
     return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.4g", d) : "NaN";
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 
   private static int parseInt(String s, int dflt) {

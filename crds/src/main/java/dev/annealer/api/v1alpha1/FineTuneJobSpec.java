@@ -30,6 +30,15 @@ import java.util.Objects;
 @ValidationRule(value = "!has(self.schedule) || !has(self.schedule.restartOnPlateau) || has(self.data.validation)",
         message = "spec.data.validation must be set when spec.schedule.restartOnPlateau is: "
                 + "plateaus are detected on validation losses")
+@ValidationRule(value = "(has(self.model.format) && self.model.format == 'huggingface') "
+        + "|| !(has(self.data.text) || has(self.data.prompt) || has(self.data.maxLength) "
+        + "|| (has(self.data.task) && self.data.task == 'causalLM'))",
+        message = "spec.data.text, prompt, completion, maxLength and task causalLM need spec.model.format: huggingface "
+                + "(the other formats read float columns: spec.data.features and spec.data.label)")
+@ValidationRule(value = "!has(self.model.format) || self.model.format != 'huggingface' || has(self.data.text) "
+        + "|| has(self.data.prompt)",
+        message = "spec.model.format huggingface trains on text: set spec.data.text (or spec.data.prompt + "
+                + "spec.data.completion with task causalLM)")
 public class FineTuneJobSpec {
 
     @JsonPropertyDescription("Stop the job without losing it. true: the trainer checkpoints gracefully, its pod is removed, "

@@ -9,5 +9,8 @@ public enum ModelFormat {
     @JsonProperty("djl")
     DJL,
     @JsonProperty("builtin")
-    BUILTIN;
+    BUILTIN,
+    /** A Hugging Face model directory (config.json, *.safetensors, tokenizer.json). */
+    @JsonProperty("huggingface")
+    HUGGINGFACE;
 }

@@ -2,10 +2,15 @@ package dev.annealer.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** What the label is: a real number (regression, MSE loss) or a class index (classification, cross-entropy loss). */
+/**
+ * What is learned: a real-number label (regression, MSE loss), a class index (classification, cross-entropy loss), or
+ * the next token of a text (causalLM, Hugging Face models only).
+ */
 public enum TaskType {
     @JsonProperty("regression")
     REGRESSION,
     @JsonProperty("classification")
-    CLASSIFICATION;
+    CLASSIFICATION,
+    @JsonProperty("causalLM")
+    CAUSAL_LM;
 }

@@ -57,6 +57,8 @@ public final class Decider {
     /** The trainer's message after a SIGTERM: the step and checkpoint the next attempt resumes from. */
     private static final Pattern CHECKPOINTED = Pattern.compile(
             "^checkpointed after preemption:.*?\\bstep=(\\d+).*?\\bcheckpoint=(\\S+).*", Pattern.DOTALL);
+    /** {@code finalModel=<dir relative to the checkpoint directory>}: the exported model of a Hugging Face job. */
+    private static final Pattern FINAL_MODEL = Pattern.compile("\\bfinalModel=(\\S+)");
     private static final Pattern SUCCEEDED = Pattern.compile(
             "^succeeded:.*?\\bstep=(\\d+)(?:.*?\\bcheckpoint=(\\S+))?(?:.*?\\bloss=(\\S+))?.*", Pattern.DOTALL);
 
@@ -331,6 +333,11 @@ public final class Decider {
                     }
                     s.setLastCheckpoint(cp);
                     s.setFinalModel("pvc://" + DesiredResources.pvcName(job) + "/" + m.group(2));
+                }
+                Matcher f = FINAL_MODEL.matcher(ending.message());
+                if (f.find()) {
+                    // the trainer exported a servable model (final/): that is the job's result, not the checkpoint
+                    s.setFinalModel("pvc://" + DesiredResources.pvcName(job) + "/" + f.group(1));
                 }
                 if (m.group(3) != null) {
                     try {

@@ -473,6 +473,16 @@ class DeciderTest {
     }
 
     @Test
+    void aHuggingFaceJobsFinalModelIsItsExportedDirectory() {
+        World w = World.running();
+        Decision done = w.pod(pod().exited(0, "Completed", "succeeded: step=12 checkpoint=step-000000000012 "
+                + "paramsSha256=abc loss=5.71 finalModel=final")).at(Duration.ofMinutes(3)).decide();
+        assertThat(done.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+        assertThat(done.status().getLoss()).isEqualTo(5.71);
+        assertThat(done.status().getFinalModel()).isEqualTo("pvc://ft-checkpoints/final");
+    }
+
+    @Test
     void anLrRangeTestPutsItsSuggestionsInStatusAndAnEventAndNoFinalModel() {
         World w = World.running();
         if (w.job.getSpec().getTraining() == null) {

@@ -28,15 +28,38 @@ public record JobConfig(
   /**
    * @param source {@code builtin:mlp?hidden=64,64&activation=tanh}, {@code file:///...}, {@code pvc://claim/path} or
    *     a relative path
-   * @param format {@code builtin}, {@code torchscript} or {@code djl}
+   * @param format {@code builtin}, {@code torchscript}, {@code djl} or {@code huggingface}
    * @param architecture for {@code djl}: the builtin architecture the saved parameters belong to (not in the API yet)
+   * @param lora adapters ({@code huggingface} only), or null for a full fine-tune
    */
   public record Model(String source, String format, String architecture, List<String> trainable,
-      Map<String, Double> learningRateMultipliers) {}
+      Map<String, Double> learningRateMultipliers, Lora lora) {
+    public boolean huggingFace() {
+      return "huggingface".equals(format);
+    }
+  }
 
-  /** @param features empty = every column except the label, in file order */
+  /**
+   * PEFT LoRA settings.
+   *
+   * @param targetModules empty = the model family's PEFT default
+   * @param initFrom a PEFT adapter directory location to start from, or null for fresh adapters
+   */
+  public record Lora(int rank, double alpha, double dropout, List<String> targetModules, String initFrom,
+      boolean exportMerged) {}
+
+  /**
+   * @param features empty = every column except the label, in file order
+   * @param label null for {@code causalLM}
+   * @param task {@code regression}, {@code classification} or {@code causalLM}
+   * @param text text column (huggingface), or null
+   * @param prompt prompt column (huggingface causalLM, with completion), or null
+   * @param completion completion column, or null
+   * @param maxLength tokens per record (huggingface), null = the model's maximum
+   */
   public record Data(String train, String validation, String format, List<String> features, String label, String task,
-      boolean skipBadRecords, boolean shuffle, Integer numClasses) {}
+      boolean skipBadRecords, boolean shuffle, Integer numClasses, String text, String prompt, String completion,
+      Integer maxLength) {}
 
   /**
    * @param maxSteps exactly one of maxSteps/epochs is set

@@ -6,6 +6,7 @@ import dev.annealer.api.v1alpha1.CheckpointSpec;
 import dev.annealer.api.v1alpha1.DataSpec;
 import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.FineTuneJobSpec;
+import dev.annealer.api.v1alpha1.LoraSpec;
 import dev.annealer.api.v1alpha1.LrRangeTestSpec;
 import dev.annealer.api.v1alpha1.ModelFormat;
 import dev.annealer.api.v1alpha1.ModelSpec;
@@ -13,7 +14,6 @@ import dev.annealer.api.v1alpha1.OnBadRecord;
 import dev.annealer.api.v1alpha1.OnScheduleChange;
 import dev.annealer.api.v1alpha1.OptimizerSpec;
 import dev.annealer.api.v1alpha1.OptimizerType;
-import dev.annealer.api.v1alpha1.TaskType;
 import dev.annealer.api.v1alpha1.TrainingMode;
 import dev.annealer.api.v1alpha1.TrainingSpec;
 import dev.annealer.trainer.TrainerFailure;
@@ -67,7 +67,8 @@ public final class JobConfigReader {
     optimizerAndSchedule.put("optimizer", FineTuneJobs.mapper().convertValue(spec.getOptimizer(), Map.class));
     optimizerAndSchedule.put("schedule", spec.getSchedule() == null ? Map.of("type", "Constant")
         : FineTuneJobs.mapper().convertValue(spec.getSchedule(), Map.class));
-    return new JobConfig(j, model(spec.getModel()), data(spec.getData()), training(spec.getTraining()),
+    JobConfig.Model model = model(spec.getModel());
+    return new JobConfig(j, model, data(spec.getData(), model), training(spec.getTraining()),
         optimizer(spec.getOptimizer()), optimizerAndSchedule, checkpoint(spec.getCheckpoint()), resources(spec));
   }
 
@@ -79,6 +80,7 @@ public final class JobConfigReader {
       case BUILTIN -> "builtin";
       case TORCHSCRIPT -> "torchscript";
       case DJL -> "djl";
+      case HUGGINGFACE -> "huggingface";
     };
     if ((m.effectiveFormat() == ModelFormat.BUILTIN) != m.getSource().startsWith("builtin:")) {
       throw TrainerFailure.invalid("spec.model.format", format,
@@ -92,12 +94,73 @@ public final class JobConfigReader {
       }
     });
     return new JobConfig.Model(m.getSource(), format, null, m.getTrainable() == null ? List.of() : m.getTrainable(),
-        multipliers);
+        multipliers, lora(m.getLora(), format));
   }
 
-  private static JobConfig.Data data(DataSpec d) {
+  private static JobConfig.Lora lora(LoraSpec l, String format) {
+    if (l == null) {
+      return null;
+    }
+    if (!format.equals("huggingface")) {
+      throw TrainerFailure.invalid("spec.model.lora", "set with spec.model.format " + format,
+          "needs spec.model.format: huggingface (adapters are for Hugging Face models); remove spec.model.lora");
+    }
+    int rank = l.getRank() == null ? 8 : l.getRank();
+    if (rank < 1) {
+      throw TrainerFailure.invalid("spec.model.lora.rank", rank, "must be >= 1, e.g. 8");
+    }
+    double alpha = l.getAlpha() == null ? 8 : l.getAlpha();
+    if (!(alpha > 0)) {
+      throw TrainerFailure.invalid("spec.model.lora.alpha", alpha, "must be > 0, e.g. 16");
+    }
+    double dropout = l.getDropout() == null ? 0 : l.getDropout();
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw TrainerFailure.invalid("spec.model.lora.dropout", dropout, "must be in [0, 1), e.g. 0.05");
+    }
+    List<String> targets = l.getTargetModules() == null ? List.of() : l.getTargetModules();
+    if (l.getTargetModules() != null && targets.isEmpty()) {
+      throw TrainerFailure.invalid("spec.model.lora.targetModules", "[]",
+          "must name at least one module, e.g. [q_proj, v_proj]; leave it out for the family's default");
+    }
+    for (String t : targets) {
+      if (t == null || t.isBlank()) {
+        throw TrainerFailure.invalid("spec.model.lora.targetModules", targets, "must not hold empty names");
+      }
+    }
+    if (l.getInitFrom() != null && l.getInitFrom().isBlank()) {
+      throw TrainerFailure.invalid("spec.model.lora.initFrom", "\"\"", "must be a PEFT adapter directory or left out");
+    }
+    return new JobConfig.Lora(rank, alpha, dropout, targets, l.getInitFrom(), Boolean.TRUE.equals(l.getExportMerged()));
+  }
+
+  private static JobConfig.Data data(DataSpec d, JobConfig.Model model) {
     if (d == null || d.getTrain() == null || d.getTrain().isBlank()) {
       throw TrainerFailure.invalid("spec.data.train", "nothing", "must be set, e.g. examples/data/quickstart-train.csv");
+    }
+    String task = d.getTask() == null ? "regression" : switch (d.getTask()) {
+      case REGRESSION -> "regression";
+      case CLASSIFICATION -> "classification";
+      case CAUSAL_LM -> "causalLM";
+    };
+    boolean shuffle = d.getShuffle() == null || d.getShuffle();
+    String format = d.getFormat() == null ? "csv" : d.getFormat().name().toLowerCase(java.util.Locale.ROOT);
+    boolean skip = d.getOnBadRecord() == OnBadRecord.SKIP;
+    String text = blankToNull(d.getText(), "spec.data.text");
+    String prompt = blankToNull(d.getPrompt(), "spec.data.prompt");
+    String completion = blankToNull(d.getCompletion(), "spec.data.completion");
+    if (model.huggingFace()) {
+      return textData(d, model, task, shuffle, format, skip, text, prompt, completion);
+    }
+    if (task.equals("causalLM")) {
+      throw TrainerFailure.invalid("spec.data.task", "causalLM", "needs spec.model.format: huggingface (a language model); "
+          + "spec.model.format is " + model.format());
+    }
+    for (var e : new Object[][] {{"spec.data.text", text}, {"spec.data.prompt", prompt}, {"spec.data.completion", completion},
+        {"spec.data.maxLength", d.getMaxLength()}}) {
+      if (e[1] != null) {
+        throw TrainerFailure.invalid((String) e[0], e[1], "is for spec.model.format: huggingface; spec.model.format "
+            + model.format() + " reads float columns (spec.data.features and spec.data.label): remove it");
+      }
     }
     if (d.getLabel() == null || d.getLabel().isBlank()) {
       throw TrainerFailure.invalid("spec.data.label", "nothing", "must name the target column, e.g. y");
@@ -107,10 +170,57 @@ public final class JobConfigReader {
       throw TrainerFailure.invalid("spec.data.features", features, "must not list the label " + d.getLabel()
           + ": the model would see the answer");
     }
-    String format = d.getFormat() == null ? "csv" : d.getFormat().name().toLowerCase(java.util.Locale.ROOT);
-    String task = d.getTask() == TaskType.CLASSIFICATION ? "classification" : "regression";
-    return new JobConfig.Data(d.getTrain(), d.getValidation(), format, features, d.getLabel(), task,
-        d.getOnBadRecord() == OnBadRecord.SKIP, true, null);
+    return new JobConfig.Data(d.getTrain(), d.getValidation(), format, features, d.getLabel(), task, skip, shuffle, null,
+        null, null, null, null);
+  }
+
+  private static JobConfig.Data textData(DataSpec d, JobConfig.Model model, String task, boolean shuffle, String format,
+      boolean skip, String text, String prompt, String completion) {
+    if (d.getFeatures() != null && !d.getFeatures().isEmpty()) {
+      throw TrainerFailure.invalid("spec.data.features", d.getFeatures(), "is for float models; spec.model.format "
+          + "huggingface reads spec.data.text (or prompt + completion): remove spec.data.features");
+    }
+    if ((prompt == null) != (completion == null)) {
+      throw TrainerFailure.invalid(prompt == null ? "spec.data.prompt" : "spec.data.completion", "nothing",
+          "must be set together with " + (prompt == null ? "spec.data.completion" : "spec.data.prompt")
+              + ": the loss is taken on the completion");
+    }
+    if (task.equals("causalLM")) {
+      if ((text == null) == (prompt == null)) {
+        throw TrainerFailure.invalid("spec.data", text == null ? "neither text nor prompt" : "both text and prompt",
+            "task causalLM needs exactly one of spec.data.text (loss on every token) or spec.data.prompt + "
+                + "spec.data.completion (loss on the completion)");
+      }
+    } else {
+      if (text == null) {
+        throw TrainerFailure.invalid("spec.data.text", "nothing", "must name the text column for task " + task
+            + " with spec.model.format huggingface, e.g. text");
+      }
+      if (prompt != null) {
+        throw TrainerFailure.invalid("spec.data.prompt", prompt, "is for task causalLM; task " + task
+            + " reads spec.data.text: remove spec.data.prompt and spec.data.completion");
+      }
+      if (d.getLabel() == null || d.getLabel().isBlank()) {
+        throw TrainerFailure.invalid("spec.data.label", "nothing", "must name the label column for task " + task
+            + ", e.g. label");
+      }
+    }
+    if (d.getMaxLength() != null && d.getMaxLength() < 2) {
+      throw TrainerFailure.invalid("spec.data.maxLength", d.getMaxLength(), "must be >= 2 tokens, e.g. 512");
+    }
+    if (!format.equals("jsonl") && !format.equals("csv")) {
+      throw TrainerFailure.invalid("spec.data.format", format, "must be jsonl or csv");
+    }
+    return new JobConfig.Data(d.getTrain(), d.getValidation(), format, List.of(),
+        task.equals("causalLM") ? null : d.getLabel(), task, skip, shuffle, null, text, prompt, completion,
+        d.getMaxLength());
+  }
+
+  private static String blankToNull(String s, String field) {
+    if (s != null && s.isBlank()) {
+      throw TrainerFailure.invalid(field, "\"\"", "must name a column or be left out");
+    }
+    return s;
   }
 
   private static JobConfig.Training training(TrainingSpec t) {

@@ -12,8 +12,10 @@ import java.util.SplittableRandom;
  * <pre>
  *   stepsPerEpoch = ceil(N / (B·A))                   (every record once per epoch)
  *   epoch(s)      = floor(s / stepsPerEpoch)
- *   micro-batch j of step s = rows perm(seed, epoch)[((s mod stepsPerEpoch)·A + j)·B + 0 .. B−1], cut at N
- *   (the last step of an epoch may have fewer or smaller micro-batches; empty ones are left out)
+ *   shuffle on:  micro-batch j of step s = rows perm(seed, epoch)[((s mod stepsPerEpoch)·A + j)·B + 0 .. B−1], cut at N
+ *                (the last step of an epoch may have fewer or smaller micro-batches; empty ones are left out)
+ *   shuffle off: micro-batch j of step s = rows ((s·A + j)·B + 0 .. B−1) mod N, in file order, wrapping around the
+ *                file (every micro-batch is full: the convention of the Hugging Face conformance cases)
  * </pre>
  *
  * {@code perm(seed, epoch)} is a Fisher–Yates shuffle driven by a {@link SplittableRandom} seeded with
@@ -21,6 +23,7 @@ import java.util.SplittableRandom;
  */
 public final class BatchPlan {
   private final Dataset data;
+  private final int rows;
   private final int batchSize;
   private final int accumulation;
   private final long seed;
@@ -30,13 +33,26 @@ public final class BatchPlan {
   private int[] cachedPerm;
 
   public BatchPlan(Dataset data, int batchSize, int accumulation, long seed, boolean shuffle) {
+    this(data, data.rows(), batchSize, accumulation, seed, shuffle);
+  }
+
+  /** A plan over {@code rows} records that only hands out row indices ({@link #rows(long)}). */
+  public BatchPlan(int rows, int batchSize, int accumulation, long seed, boolean shuffle) {
+    this(null, rows, batchSize, accumulation, seed, shuffle);
+  }
+
+  private BatchPlan(Dataset data, int rows, int batchSize, int accumulation, long seed, boolean shuffle) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("no records to train on");
+    }
     this.data = data;
-    this.batchSize = Math.min(batchSize, data.rows());
+    this.rows = rows;
+    this.batchSize = Math.min(batchSize, rows);
     this.accumulation = accumulation;
     this.seed = seed;
     this.shuffle = shuffle;
     long perStep = (long) this.batchSize * accumulation;
-    this.stepsPerEpoch = (data.rows() + perStep - 1) / perStep;
+    this.stepsPerEpoch = (rows + perStep - 1) / perStep;
   }
 
   public long stepsPerEpoch() {
@@ -56,12 +72,21 @@ public final class BatchPlan {
     return (step % stepsPerEpoch) * batchSize * accumulation;
   }
 
-  /** The micro-batches of optimizer step {@code step}. */
-  public List<Batch> batches(long step) {
+  /** The row indices of each micro-batch of optimizer step {@code step} (see the class comment). */
+  public List<int[]> rows(long step) {
+    List<int[]> out = new ArrayList<>(accumulation);
+    if (!shuffle) {
+      for (int j = 0; j < accumulation; j++) {
+        int[] idx = new int[batchSize];
+        long from = (step * accumulation + j) * batchSize;
+        for (int i = 0; i < batchSize; i++) {
+          idx[i] = (int) ((from + i) % rows);
+        }
+        out.add(idx);
+      }
+      return out;
+    }
     int[] perm = permutation(epochOf(step));
-    int rows = data.rows();
-    int f = data.featureCount();
-    List<Batch> out = new ArrayList<>(accumulation);
     long start = offsetOf(step);
     for (int j = 0; j < accumulation; j++) {
       long from = start + (long) j * batchSize;
@@ -69,12 +94,26 @@ public final class BatchPlan {
       if (n <= 0) {
         break;
       }
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = perm[(int) (from + i)];
+      }
+      out.add(idx);
+    }
+    return out;
+  }
+
+  /** The micro-batches of optimizer step {@code step} (float feature plans only). */
+  public List<Batch> batches(long step) {
+    int f = data.featureCount();
+    List<Batch> out = new ArrayList<>(accumulation);
+    for (int[] idx : rows(step)) {
+      int n = idx.length;
       float[] x = new float[n * f];
       float[] y = new float[n];
       for (int i = 0; i < n; i++) {
-        int row = perm[(int) (from + i)];
-        data.copyRow(row, x, i * f);
-        y[i] = data.labels()[row];
+        data.copyRow(idx[i], x, i * f);
+        y[i] = data.labels()[idx[i]];
       }
       out.add(new Batch(x, y, n));
     }
@@ -84,7 +123,7 @@ public final class BatchPlan {
   /** The permutation of epoch {@code epoch}; only (seed, epoch) go in. */
   public int[] permutation(long epoch) {
     if (epoch != cachedEpoch) {
-      cachedPerm = permutation(data.rows(), seed, epoch, shuffle);
+      cachedPerm = permutation(rows, seed, epoch, shuffle);
       cachedEpoch = epoch;
     }
     return cachedPerm;

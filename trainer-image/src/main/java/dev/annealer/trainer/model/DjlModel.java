@@ -211,7 +211,9 @@ public final class DjlModel implements TrainableModel {
         GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
       NDArray loss = lossOf(sub, features, labels, batch, task, true);
       double value = loss.getFloat();
-      collector.backward(lossScale == 1.0 ? loss : loss.mul((float) lossScale));
+      // a torch-owned scale tensor: autograd keeps a pointer to it for backward, and the scalar of mul(Number) lives in a
+      // Java buffer released right after the op (freed by a GC before backward = garbage gradients)
+      collector.backward(lossScale == 1.0 ? loss : loss.mul(sub.full(new Shape(), (float) lossScale)));
       for (Map.Entry<String, float[]> e : gradAccumulator.entrySet()) {
         NDArray array = params.get(e.getKey()).getArray();
         float[] acc = e.getValue();

@@ -22,7 +22,24 @@ public record ProgressReport(
     Double etaSeconds,
     LastCheckpoint lastCheckpoint,
     String phase,
-    String reportedAt) {
+    String reportedAt,
+    Map<String, Double> validationMetrics) {
+
+  /**
+   * @param validationMetrics the task's validation metrics beyond the loss ({@code validationPerplexity},
+   *     {@code validationAccuracy}, {@code validationMacroF1}), written as top-level keys after {@code validationLoss}
+   */
+  public ProgressReport {
+    validationMetrics = validationMetrics == null ? Map.of() : Map.copyOf(validationMetrics);
+  }
+
+  /** A report without task metrics (the float path). */
+  public ProgressReport(String jobUid, int attempt, long step, double epoch, long cycle, long cycleStep, long cycleLength,
+      double learningRate, Double loss, Double validationLoss, double examplesPerSecond, Double etaSeconds,
+      LastCheckpoint lastCheckpoint, String phase, String reportedAt) {
+    this(jobUid, attempt, step, epoch, cycle, cycleStep, cycleLength, learningRate, loss, validationLoss,
+        examplesPerSecond, etaSeconds, lastCheckpoint, phase, reportedAt, Map.of());
+  }
 
   /** The newest durable checkpoint. */
   public record LastCheckpoint(long step, String time, String digest, String name) {}
@@ -45,6 +62,7 @@ public record ProgressReport(
     m.put("learningRate", learningRate);
     m.put("loss", finiteOrNull(loss));
     m.put("validationLoss", finiteOrNull(validationLoss));
+    new java.util.TreeMap<>(validationMetrics).forEach((k, v) -> m.put(k, finiteOrNull(v)));
     m.put("examplesPerSecond", examplesPerSecond);
     m.put("etaSeconds", finiteOrNull(etaSeconds));
     if (lastCheckpoint != null) {

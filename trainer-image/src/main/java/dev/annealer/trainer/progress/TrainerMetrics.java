@@ -24,6 +24,12 @@ public final class TrainerMetrics {
     gauge("annealer.trainer.loss", "Training loss of the last step", r -> r.loss() == null ? Double.NaN : r.loss());
     gauge("annealer.trainer.validation.loss", "Last validation loss",
         r -> r.validationLoss() == null ? Double.NaN : r.validationLoss());
+    gauge("annealer.trainer.validation.perplexity", "Last validation perplexity (causalLM: exp of the validation loss)",
+        r -> r.validationMetrics().getOrDefault("validationPerplexity", Double.NaN));
+    gauge("annealer.trainer.validation.accuracy", "Last validation accuracy (classification)",
+        r -> r.validationMetrics().getOrDefault("validationAccuracy", Double.NaN));
+    gauge("annealer.trainer.validation.macro.f1", "Last validation macro-F1 (classification)",
+        r -> r.validationMetrics().getOrDefault("validationMacroF1", Double.NaN));
     gauge("annealer.trainer.examples.per.second", "Training throughput", ProgressReport::examplesPerSecond);
     steps = Counter.builder("annealer.trainer.steps").description("Optimizer steps run by this process").register(registry);
     checkpoints = Counter.builder("annealer.trainer.checkpoints").description("Checkpoints written").register(registry);

@@ -1,0 +1,19 @@
+package dev.annealer.trainer.trainee;
+
+import ai.djl.Device;
+import dev.annealer.trainer.config.JobConfig;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Builds the {@link Trainee} of a job (observe: read the data and the model; nothing is trained yet). */
+@FunctionalInterface
+public interface TraineeFactory {
+
+  /**
+   * @param log writes one structured log line (without timestamp)
+   * @param onBadRecord called for every record skipped under {@code onBadRecord: skip}
+   */
+  record Context(JobConfig cfg, Device device, Map<String, String> env, Consumer<String> log, Runnable onBadRecord) {}
+
+  Trainee open(Context context);
+}
