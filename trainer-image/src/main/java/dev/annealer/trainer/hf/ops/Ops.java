@@ -44,18 +44,6 @@ public final class Ops {
   }
 
   /**
-   * A float32 scalar in libtorch-owned memory, for arithmetic inside a gradient graph. {@code NDArray.mul(Number)}
-   * (and add/pow/div of a Number) wraps the number in a tensor over a Java direct buffer and releases it right after the
-   * op; autograd keeps a pointer to that tensor for backward, and once the garbage collector frees the buffer the
-   * backward pass reads freed memory (garbage gradients, NaN losses). A tensor from {@code full} is refcounted by
-   * libtorch and lives as long as autograd needs it. Numerically the same as the Number overloads (a float32
-   * 0-dim operand).
-   */
-  public static NDArray scalar(NDArray like, double value) {
-    return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32, like.getDevice());
-  }
-
-  /**
    * {@code LlamaRMSNorm.forward}: {@code h = x.float(); var = h.pow(2).mean(-1, keepdim); h = h * rsqrt(var + eps);
    * weight * h.to(input_dtype)} (the casts are identities in float32; rsqrt as {@code pow(v, -0.5)}).
    */
@@ -183,12 +171,12 @@ public final class Ops {
     long d = qs.get(3);
     long kv = k.getShape().get(1);
     if (kv == h) {
-      NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul(scalar(q, scale)).add(mask);
+      NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul(scale).add(mask);
       return scores.softmax(-1).matMul(v);
     }
     long rep = h / kv;
     NDArray q5 = q.reshape(b, kv, rep, t, d);
-    NDArray scores = q5.matMul(k.expandDims(2).swapAxes(-1, -2)).mul(scalar(q5, scale)).add(mask.expandDims(2));
+    NDArray scores = q5.matMul(k.expandDims(2).swapAxes(-1, -2)).mul(scale).add(mask.expandDims(2));
     NDArray out = scores.softmax(-1).matMul(v.expandDims(2)); // [B, KV, rep, T, D]
     return out.reshape(b, h, t, d);
   }
