@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries regenerate images images-cpu images-cuda images-verify
+.PHONY: build test demo preview clean k8s-binaries helm regenerate images images-cpu images-cuda images-verify
 
 build:
 	$(MVN) -q -DskipTests install
@@ -12,7 +12,11 @@ build:
 k8s-binaries:
 	bash hack/k8s-binaries.sh >/dev/null
 
-test: k8s-binaries
+# helm, built from the Go module proxy into ~/.cache/annealer/helm (seconds when warm): HelmChartIT installs the chart.
+helm:
+	bash hack/helm.sh >/dev/null
+
+test: k8s-binaries helm
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:

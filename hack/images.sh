@@ -8,7 +8,9 @@
 #   hack/images.sh               # base + operator + trainer (CPU) + trainer (CUDA)   (`make images`)
 #   hack/images.sh cpu           # base + operator + trainer (CPU) only
 #   hack/images.sh cuda          # base + trainer (CUDA) only                          (`make images-cuda`)
-#   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (verify_* below)
+#   hack/images.sh operator|trainer  # one image from the last `mvn package`, no Maven run
+#   hack/images.sh base          # only the base image (prints its reference)
+#   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (`make images-verify`)
 #   hack/images.sh push REGISTRY # tags and pushes the built images to REGISTRY (e.g. 127.0.0.1:5000/annealer)
 #   hack/images.sh tools         # only installs podman, buildah, runc, debootstrap (Debian packages)
 #
@@ -41,10 +43,12 @@ log() { echo "images: $*" >&2; }
 die() { echo "images: error: $*" >&2; exit 1; }
 now() { date +%s; }
 
+# Installs missing commands from Debian packages: what every mode needs, plus "$@" as command:package pairs.
 ensure_tools() {
-  local missing=()
-  for t in podman buildah runc debootstrap; do command -v "$t" >/dev/null || missing+=("$t"); done
-  command -v unzip >/dev/null || missing+=(unzip)
+  local missing=() pair
+  for pair in podman:podman buildah:buildah runc:runc debootstrap:debootstrap unzip:unzip "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: run as root, or apt-get install -y ${missing[*]}"
   log "installing ${missing[*]} (Debian packages)"
@@ -226,9 +230,10 @@ start_apiserver() { # $1 = work dir
     sleep 1
   done
   "$bin/kubectl" "${admin[@]}" get --raw /readyz >/dev/null || { tail -20 "$d/apiserver.log" >&2; return 1; }
-  "$bin/kubectl" "${admin[@]}" apply --server-side -f "$ROOT/deploy/install.yaml" >&2
+  "$bin/kubectl" "${admin[@]}" apply --server-side -f "$ROOT/deploy/install.yaml" >&2 || return 1
   local sa_token
-  sa_token=$("$bin/kubectl" "${admin[@]}" -n annealer-system create token annealer-operator --duration=1h)
+  # the static manifest's release is "annealer": ServiceAccount annealer in annealer-system
+  sa_token=$("$bin/kubectl" "${admin[@]}" -n annealer-system create token annealer --duration=1h) || return 1
   cat >"$d/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
@@ -240,10 +245,14 @@ KC
   chmod 644 "$d/kubeconfig"
 }
 
-stop_apiserver() {
-  [[ -n "${APISERVER_PID:-}" ]] && kill "$APISERVER_PID" 2>/dev/null
-  [[ -n "${ETCD_PID:-}" ]] && kill "$ETCD_PID" 2>/dev/null
-  wait 2>/dev/null || true
+stop_apiserver() { # SIGTERM, then SIGKILL after 10 s (kube-apiserver may linger on a graceful shutdown)
+  local pid
+  for pid in ${APISERVER_PID:-} ${ETCD_PID:-}; do
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  APISERVER_PID="" ETCD_PID=""
 }
 
 verify_operator() {
@@ -263,7 +272,14 @@ verify_operator() {
     podman container exists "$name" && [[ $(podman inspect -f '{{.State.Running}}' "$name") == true ]] || break
     sleep 1
   done
-  podman logs "$name" 2>&1 | grep -E 'annealer-operator .* started in|Registered reconciler' >&2 || true
+  # the version: Quarkus' start line ("annealer-operator <version> on JVM ... started in"), else the application jar
+  local started=""
+  for _ in $(seq 1 30); do
+    started=$(podman logs "$name" 2>&1 | grep -m1 ' started in ') && break
+    sleep 1
+  done
+  [[ -n $started ]] || started="application $(podman exec "$name" ls /opt/annealer-operator/app | grep annealer)"
+  log "$started"
   local ok=true
   [[ $out == *'"status": "UP"'* || $out == *'"status":"UP"'* ]] || ok=false
   $ok || podman logs "$name" 2>&1 | tail -40 >&2
@@ -327,7 +343,11 @@ push() { # $1 = registry (host[:port]/path)
 }
 
 mode="${1:-all}"
-ensure_tools
+if [[ $mode == verify ]]; then
+  ensure_tools curl:curl openssl:openssl python3:python3 gcc:gcc readelf:binutils
+else
+  ensure_tools
+fi
 mkdir -p "$CACHE"
 case "$mode" in
   tools) ;;

@@ -67,7 +67,9 @@ public final class LrFindCommand implements Callable<Integer> {
     String minLrRatio;
 
     @Option(names = "--out-dir", paramLabel = "DIR",
-            description = "Where the range test's CSV, JSON and plot go (default: annealer-lr-find/<metadata.name>).")
+            description = "Where the range test's CSV, JSON, plot and the sweep's own manifest go (default: "
+                    + "annealer-lr-find/<metadata.name>). Relative data paths in the manifest resolve against the working "
+                    + "directory, as for train.")
     Path outDir;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu", description = "As for train (default: cpu).")

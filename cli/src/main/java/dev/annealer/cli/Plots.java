@@ -33,10 +33,16 @@ final class Plots {
         chart.getStyler().setLegendVisible(true);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridVerticalLinesVisible(false);
-        chart.getStyler().setYAxisDecimalPattern("0.0##E0");
+        // round ticks: the x axis ends on a multiple of a 1-2-5 step, the y axis reads plain decimals (0.003, not 3.0E-3)
         chart.getStyler().setXAxisMin(0.0);
-        chart.getStyler().setXAxisMax((double) Math.max(1, steps - 1));
+        chart.getStyler().setXAxisMax(niceAxisMax(Math.max(1, steps - 1)));
         chart.getStyler().setYAxisMin(0.0);
+        double peak = 0;
+        for (long i = 0; i < steps; i += Math.max(1, steps / MAX_POINTS)) {
+            peak = Math.max(peak, s.lr(i));
+        }
+        chart.getStyler().setYAxisDecimalPattern(plainPattern(peak));
+        chart.getStyler().setXAxisDecimalPattern("#,##0");
 
         List<Long> bounds = ScheduleTable.boundaries(s, steps);
         TreeSet<Long> xs = new TreeSet<>();
@@ -83,6 +89,26 @@ final class Plots {
         chart.getStyler().setAnnotationLineStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
                 10f, new float[] {4f, 4f}, 0f));
         return chart;
+    }
+
+    /** The smallest multiple of a 1-2-5 x 10^k step (about 10 ticks) that is >= {@code max}: 1724 -> 1800. */
+    static double niceAxisMax(double max) {
+        double raw = max / 10;
+        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = mag;
+        for (double m : new double[] {1, 2, 5, 10}) {
+            step = m * mag;
+            if (step >= raw) {
+                break;
+            }
+        }
+        return Math.max(step, Math.ceil(max / step) * step);
+    }
+
+    /** A decimal pattern that shows values up to {@code max} plainly with two significant digits: 3e-3 -> 0.#####. */
+    static String plainPattern(double max) {
+        int decimals = max > 0 && Double.isFinite(max) ? Math.max(1, 1 - (int) Math.floor(Math.log10(max)) + 1) : 1;
+        return "0." + "#".repeat(Math.min(decimals, 12));
     }
 
     /** Writes the chart as PNG or SVG, chosen by the file extension. */

@@ -52,7 +52,20 @@ final class Schedules {
             throw new BadInputException("--steps-per-epoch must be >= 1 (got " + stepsPerEpoch + "): it is K in "
                     + "scheduler.step(epoch + i/K), the optimizer steps per epoch");
         }
-        return PeerImporter.fromPeer(from, parseArgs(argsJson), stepsPerEpoch);
+        Map<String, Object> peerArgs = parseArgs(argsJson);
+        ScheduleConfig config;
+        try {
+            config = PeerImporter.fromPeer(from, peerArgs, stepsPerEpoch);
+            dev.annealer.schedule.Schedule.of(config);
+        } catch (dev.annealer.schedule.ScheduleValidationException e) {
+            if ("spec.optimizer.learningRate".equals(e.field())) {
+                // the user wrote lr, not a FineTuneJob: name what they gave
+                throw new BadInputException("--args lr must be a finite number > 0 (got " + peerArgs.get("lr")
+                        + "): it is the optimizer's base learning rate, the peak the schedule scales");
+            }
+            throw e;
+        }
+        return config;
     }
 
     /** A job's manifest and its schedule. */

@@ -5,6 +5,7 @@ import dev.annealer.api.InvalidManifestException;
 import dev.annealer.api.JobSchedules;
 import dev.annealer.api.ManifestException;
 import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.api.validation.KubeYaml;
 import dev.annealer.schedule.Schedule;
 import dev.annealer.schedule.ScheduleValidationException;
 import java.io.PrintWriter;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Option;
  * validator the trainer and the operator use (the CRD's schema and CEL rules), plus the schedule engine's checks.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Check FineTuneJob manifests as the cluster will: the CRD's schema and CEL rules (the API "
-                + "server's verdict, without a cluster), then the schedule engine's checks.",
+        description = {"Check FineTuneJob manifests as the cluster will, without a cluster.",
+            "The CRD's schema and CEL rules give the API server's verdict (the trainer and the operator use the same "
+                + "validator), then the schedule engine checks the schedule.",
             "Prints every problem with its file, line, field, value and fix; exit 0 when all files are valid, 2 when "
                 + "one is not."})
 public final class ValidateCommand implements Callable<Integer> {
@@ -47,6 +49,7 @@ public final class ValidateCommand implements Callable<Integer> {
             throw new BadInputException("--steps-per-epoch must be > 0 (got " + stepsPerEpoch + ")");
         }
         for (Path f : files) {
+            warnings(f).forEach(w -> err.println("annealer: warning: " + w));
             List<String> problems = new java.util.ArrayList<>();
             boolean epochsUnchecked = check(f, stepsPerEpoch, problems);
             if (problems.isEmpty()) {
@@ -91,6 +94,16 @@ public final class ValidateCommand implements Callable<Integer> {
             problems.add(f + ": spec.schedule is invalid: " + e.getMessage());
         }
         return false;
+    }
+
+    /** What kubectl accepts but a reader may not expect (a duplicate key); empty when the file does not parse. */
+    private static List<String> warnings(Path f) {
+        try {
+            return KubeYaml.parseAll(FineTuneJobs.readText(f), f.toString()).stream()
+                    .flatMap(d -> d.warnings().stream()).toList();
+        } catch (ManifestException e) {
+            return List.of(); // reported as a problem by check()
+        }
     }
 
     /** Whether a duration of the schedule is given in epochs (anywhere under it). */

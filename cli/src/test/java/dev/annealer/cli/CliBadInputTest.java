@@ -49,6 +49,13 @@ class CliBadInputTest {
     }
 
     @Test
+    void aBadLrIsBlamedOnTheArgsTheUserGaveNotOnAManifestField() {
+        Cli r = Cli.run("schedule", "import", "--from", "torch:CosineAnnealingLR", "--args", "{\"lr\": -0.1, \"T_max\": 10}");
+        assertBadInput(r, "--args lr must be a finite number > 0 (got -0.1)");
+        assertThat(r.err()).doesNotContain("spec.optimizer.learningRate");
+    }
+
+    @Test
     void argsMustBeAJsonObject() {
         assertBadInput(Cli.run("schedule", "lr", "--from", "torch:CosineAnnealingLR", "--args", "{lr: 0.1", "--steps", "3"),
                 "--args is not valid JSON", "'{\"lr\": 0.1, \"T_max\": 100}'");
@@ -116,6 +123,25 @@ class CliBadInputTest {
     void epochBudgetWithoutEpochSizeSaysWhatToGive() {
         assertBadInput(Cli.run("schedule", "preview", "-f", Cli.example("torchscript-finetune.yaml")),
                 "spec.schedule.warmup.epochs", "steps per epoch");
+    }
+
+    @Test
+    void theCommandListShowsWholeSentences() {
+        // picocli lists each command with the first line of its description: it must not stop mid-sentence
+        String help = Cli.run("--help").out();
+        String commands = help.substring(help.indexOf("Commands:"));
+        java.util.List<String> lines = commands.lines().toList();
+        for (String name : java.util.List.of("validate", "schedule", "train")) {
+            int i = 0;
+            while (!lines.get(i).strip().startsWith(name + " ")) {
+                i++;
+            }
+            StringBuilder entry = new StringBuilder(lines.get(i).strip());
+            while (i + 1 < lines.size() && lines.get(i + 1).startsWith("              ")) { // wrapped by picocli
+                entry.append(' ').append(lines.get(++i).strip());
+            }
+            assertThat(entry.toString()).as("%s in:%n%s", name, help).endsWith(".");
+        }
     }
 
     @Test

@@ -59,6 +59,16 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsWhatKubectlDoesTheLastOneWinsWithAWarning(@TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("job.yaml");
+        Files.writeString(f, quickstart().replace("    batchSize: 32\n", "    batchSize: 32\n    maxSteps: 1725\n"));
+        Cli r = Cli.run("validate", "-f", f.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).startsWith("annealer: warning: " + f + ":26: spec.training.maxSteps is given twice (lines 24 "
+                + "and 26): kubectl keeps the last one");
+    }
+
+    @Test
     void severalFilesOneInvalidExitsTwoAndSaysWhichIsWhich(@TempDir Path tmp) throws IOException {
         Path bad = tmp.resolve("bad.yaml");
         Files.write(bad, new byte[] {'a', 'p', 'i', (byte) 0xE9});

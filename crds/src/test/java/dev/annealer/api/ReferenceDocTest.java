@@ -51,11 +51,17 @@ class ReferenceDocTest {
     void printerColumnsAreThoseOfTheContractInOrder() throws IOException {
         List<String> names = new ArrayList<>();
         List<String> wide = new ArrayList<>();
-        crd().at("/spec/versions/0/additionalPrinterColumns").forEach(c ->
-                (c.path("priority").asInt(0) == 0 ? names : wide).add(c.get("name").asText()));
-        assertThat(names).containsExactly("Phase", "Step", "Cycle", "LR", "Loss", "Preemptions", "Age");
-        // only with kubectl get -o wide: a range test's suggestion (empty for training jobs)
-        assertThat(wide).containsExactly("Suggested LR");
+        crd().at("/spec/versions/0/additionalPrinterColumns").forEach(c -> (c.path("priority").asInt() == 0 ? names : wide)
+                .add(c.get("name").asText()));
+        assertThat(names).containsExactly("Phase", "Reason", "Step", "Cycle", "LR", "Loss", "Preempted", "Age");
+        assertThat(wide).as("-o wide").containsExactly("Attempt", "Failures", "Queue", "Checkpoint", "Suggested LR");
+        // LR and Loss print the short strings, not full doubles (0.0013148809320872733)
+        crd().at("/spec/versions/0/additionalPrinterColumns").forEach(c -> {
+            if (List.of("LR", "Loss").contains(c.get("name").asText())) {
+                assertThat(c.get("jsonPath").asText()).startsWith(".status.display.");
+                assertThat(c.get("type").asText()).isEqualTo("string");
+            }
+        });
         assertThat(crd().at("/spec/names/shortNames/0").asText()).isEqualTo("ftj");
         assertThat(crd().at("/spec/versions/0/subresources/status").isObject()).isTrue();
     }

@@ -151,14 +151,21 @@ public final class LrRangeTest {
     m.put("rule", LrSuggestions.VALLEY);
     for (String rule : LrSuggestions.RULES) {
       LrSuggestions.Suggestion x = sug.byRule(rule);
-      m.put(rule, x == null ? null : Map.of("learningRate", x.learningRate(), "step", x.step()));
+      m.put(rule, x == null ? null : ordered("learningRate", x.learningRate(), "step", x.step()));
     }
     m.put("points", points);
     m.put("plannedSteps", plannedSteps);
-    m.put("window", Map.of("from", sug.windowFrom(), "to", sug.windowTo()));
+    m.put("window", ordered("from", sug.windowFrom(), "to", sug.windowTo()));
     m.put("rules", "fastai 2.8.12 lr_find suggestion functions, on the smoothed loss");
     m.put("csv", CSV);
     m.put("plot", PLOT);
+    return m;
+  }
+
+  private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(k1, v1);
+    m.put(k2, v2);
     return m;
   }
 
@@ -172,6 +179,7 @@ public final class LrRangeTest {
     chart.getStyler().setXAxisLogarithmic(true);
     chart.getStyler().setLegendVisible(true);
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+    chart.getStyler().setMarkerSize(11);
     chart.addSeries("smoothed loss", lrs, smooth).setMarker(SeriesMarkers.NONE);
     Marker[] markers = {SeriesMarkers.DIAMOND, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.SQUARE, SeriesMarkers.CIRCLE};
     int k = 0;

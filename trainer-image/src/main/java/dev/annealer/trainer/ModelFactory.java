@@ -112,7 +112,7 @@ public final class ModelFactory {
         return m;
       }
       case "torchscript" -> {
-        Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
+        Path file = existing(spec.source(), env, "spec.model.source");
         try {
           return DjlModel.torchScript(file, inputs, device);
         } catch (IOException | MalformedModelException | RuntimeException e) {
@@ -121,7 +121,7 @@ public final class ModelFactory {
         }
       }
       case "djl" -> {
-        Path file = existing(Locations.resolve(spec.source(), env), "spec.model.source");
+        Path file = existing(spec.source(), env, "spec.model.source");
         Path sidecar = file.toAbsolutePath().getParent().resolve(ARCHITECTURE_FILE);
         String architecture = spec.architecture();
         if (architecture == null) {
@@ -146,10 +146,18 @@ public final class ModelFactory {
     }
   }
 
+  private static Path existing(String location, Map<String, String> env, String field) {
+    try {
+      return existing(Locations.resolve(location, env), field);
+    } catch (TrainerFailure f) {
+      throw Locations.onVolume(location) ? f : Locations.notOnVolume(f);
+    }
+  }
+
   private static Path existing(Path p, String field) {
     if (!Files.isRegularFile(p)) {
       throw new TrainerFailure(Reason.MissingFile, field + " file " + p + " does not exist: check the path (pvc://CLAIM/path "
-          + "resolves under ANNEALER_PVC_ROOT, relative paths under the working directory)");
+          + "reads the volume of PVC CLAIM, relative paths resolve under the trainer's working directory)");
     }
     return p;
   }

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
  * and on a laptop. Reusable as a subcommand by the {@code annealer} CLI. Exit codes: see {@link TrainingRun}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {"Run a FineTuneJob: resume from the newest valid checkpoint in --checkpoint-dir, train to the budget,",
-        "checkpoint on the spec's triggers and on SIGTERM (exit 75).",
+    description = {"Run a FineTuneJob here, exactly as its pod does.",
+        "Resumes from the newest valid checkpoint in --checkpoint-dir, trains to the budget, and checkpoints on the "
+            + "spec's triggers and on SIGTERM (exit 75).",
         "On success the last stdout line is: done step=<n> paramsSha256=<hex>"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:succeeded", "75:checkpointed after preemption (SIGTERM/SIGINT)",

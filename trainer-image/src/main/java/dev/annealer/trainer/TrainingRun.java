@@ -489,7 +489,12 @@ public final class TrainingRun {
     long t0 = System.nanoTime();
     DataReader reader = new DataReader(cfg.data().features(), cfg.data().label(), cfg.data().skipBadRecords(),
         line -> metrics.badRecords.increment());
-    Dataset d = reader.read(file, cfg.data().format(), field);
+    Dataset d;
+    try {
+      d = reader.read(file, cfg.data().format(), field);
+    } catch (TrainerFailure f) {
+      throw Locations.onVolume(location) || f.reason() != Reason.MissingFile ? f : Locations.notOnVolume(f);
+    }
     log("event=data field=" + field + " file=" + quote(file.toString()) + " rows=" + d.rows() + " features="
         + d.featureCount() + " skippedBadRecords=" + d.skipped() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
     return d;

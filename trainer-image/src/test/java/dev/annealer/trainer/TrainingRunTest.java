@@ -77,12 +77,29 @@ class TrainingRunTest {
   }
 
   @Test
-  void missingDataFileFailsWithMissingFile() throws Exception {
+  void missingDataFileNotOnAVolumeFailsWithMissingLocalFile() throws Exception {
+    // an absolute path (in the image or on the node): a retry finds the same nothing, so the operator does not retry
     String yaml = job("", COSINE, "0.01", 30).replace(dir.resolve("train.csv").toString(), dir.resolve("nope.csv").toString());
     assertThat(run(yaml)).isEqualTo(2);
-    assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.data.train file ")
-        .contains("nope.csv does not exist");
+    assertThat(Files.readString(term)).startsWith("failed: reason=MissingLocalFile spec.data.train file ")
+        .contains("nope.csv does not exist", "it is not on a PVC").doesNotContain("ANNEALER_PVC_ROOT");
     assertThat(stderr).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void missingDataFileOnAVolumeFailsWithMissingFile() throws Exception {
+    // pvc://: the user can put the file on the volume before the next attempt
+    Path pvcRoot = dir.resolve("pvc");
+    Files.createDirectories(pvcRoot.resolve("data"));
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, job("", COSINE, "0.01", 30).replace(dir.resolve("train.csv").toString(), "pvc://data/nope.csv"));
+    int code = new TrainingRun(new TrainingRun.Options(f, dir.resolve("ck"), device, 10, null,
+        Map.of("ANNEALER_TERMINATION_LOG", term.toString(), "ANNEALER_PVC_ROOT", pvcRoot.toString()),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false), new Preemption()).run();
+    assertThat(code).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=MissingFile spec.data.train file ")
+        .contains("the volume of PVC CLAIM").doesNotContain("ANNEALER_PVC_ROOT");
   }
 
   @Test
@@ -282,11 +299,13 @@ class TrainingRunTest {
   }
 
   @Test
-  void gpuWithoutAGpuFallsBackToCpuWithOneClearLine() throws Exception {
+  void gpuWithoutAGpuIsNoGpuNotASilentFallbackAndAnUnknownDeviceIsInvalid() throws Exception {
+    // issue 13: a GPU job never trains on CPU unless the spec says so (NoGpuTest covers the process and the fallback)
     device = "gpu";
-    assertThat(run(job("", COSINE, "0.01", 10))).isZero();
-    assertThat(stdout.lines().filter(l -> l.contains("event=device")).toList()).singleElement().asString()
-        .contains("device=cpu").contains("--device gpu was asked for but no GPU is visible");
+    assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(1);
+    assertThat(Files.readString(term)).startsWith("failed: reason=NoGPU requested 1 GPU(s) (spec.resources.gpus=0, "
+        + "--device gpu) but PyTorch");
+    assertThat(stdout).doesNotContain("event=step");
     device = "tpu";
     assertThat(run(job("", COSINE, "0.01", 10))).isEqualTo(2);
     assertThat(Files.readString(term)).startsWith("failed: reason=InvalidSpec --device must be cpu or gpu (got tpu)");

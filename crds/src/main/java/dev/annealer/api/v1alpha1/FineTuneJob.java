@@ -29,23 +29,34 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("finetunejobs")
 @Singular("finetunejob")
 @ShortNames("ftj")
+// kubectl get ftj: the story at a glance in 120 columns; -o wide adds the attempt, failures, queue and checkpoint
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Lifecycle phase")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.display.reason", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Why the job is in its phase (the reason of the condition that explains it)")
 @AdditionalPrinterColumn(name = "Step", jsonPath = ".status.step", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Last optimizer step reported by the trainer")
 @AdditionalPrinterColumn(name = "Cycle", jsonPath = ".status.schedule.cycle", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Current schedule cycle (0-based)")
-@AdditionalPrinterColumn(name = "LR", jsonPath = ".status.schedule.learningRate", type = AdditionalPrinterColumn.Type.NUMBER,
-        getDescription = "Learning rate in effect at the reported step")
-@AdditionalPrinterColumn(name = "Loss", jsonPath = ".status.loss", type = AdditionalPrinterColumn.Type.NUMBER,
-        getDescription = "Last training loss")
-@AdditionalPrinterColumn(name = "Preemptions", jsonPath = ".status.preemptions", type = AdditionalPrinterColumn.Type.INTEGER,
+@AdditionalPrinterColumn(name = "LR", jsonPath = ".status.display.learningRate", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Learning rate in effect at the reported step (status.schedule.learningRate, 3 digits)")
+@AdditionalPrinterColumn(name = "Loss", jsonPath = ".status.display.loss", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Last training loss (status.loss, 4 digits)")
+@AdditionalPrinterColumn(name = "Preempted", jsonPath = ".status.preemptions", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Attempts ended by the platform (not counted as failures)")
 @AdditionalPrinterColumn(name = "Suggested LR", jsonPath = ".status.lrRangeTest.summary",
         type = AdditionalPrinterColumn.Type.STRING, priority = 1,
         getDescription = "What a finished lrRangeTest job suggests (kubectl get ftj -o wide)")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE,
         getDescription = "Time since the job was created")
+@AdditionalPrinterColumn(name = "Attempt", jsonPath = ".status.attempt", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Current (or last) attempt; its pod is <job>-<attempt>")
+@AdditionalPrinterColumn(name = "Failures", jsonPath = ".status.failures", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Attempts that failed")
+@AdditionalPrinterColumn(name = "Queue", jsonPath = ".metadata.labels.kueue\\.x-k8s\\.io/queue-name",
+        type = AdditionalPrinterColumn.Type.STRING, priority = 1, getDescription = "Kueue LocalQueue (label kueue.x-k8s.io/queue-name)")
+@AdditionalPrinterColumn(name = "Checkpoint", jsonPath = ".status.lastCheckpoint.step", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Step of the newest complete checkpoint (a new attempt resumes from it)")
 @ValidationRule(value = "!has(oldSelf.status) || !has(oldSelf.status.startTime) || self.spec.model == oldSelf.spec.model",
         message = "spec.model is immutable once the job has started (status.startTime is set): "
                 + "create a new FineTuneJob to train a different model")

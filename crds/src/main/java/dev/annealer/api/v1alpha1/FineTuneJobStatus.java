@@ -202,6 +202,19 @@ public class FineTuneJobStatus {
         this.lrRangeTest = lrRangeTest;
     }
 
+    @JsonPropertyDescription("Short pre-formatted copies for kubectl get ftj (LR, LOSS and REASON columns); derived from "
+            + "the fields above.")
+    private StatusDisplay display;
+
+    public StatusDisplay getDisplay() {
+        return display;
+    }
+
+    /** Derived from the other fields, so not part of equals: a status that differs only here is the same status. */
+    public void setDisplay(StatusDisplay display) {
+        this.display = display;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) return true;

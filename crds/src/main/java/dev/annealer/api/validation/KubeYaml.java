@@ -36,7 +36,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * <p>An unquoted {@code y}, {@code yes}, {@code on}, {@code n}, {@code no}, {@code off} (any case variant YAML 1.1
  * allows) is a boolean, as it is for kubectl; timestamps stay strings; a duplicate key is an error. Each document
  * remembers the line of every node and which booleans were written as such a word, so that a message can say
- * "an unquoted y at line 20".
+ * "an unquoted y at line 20". A key given twice keeps its last value, as kubectl does, with a warning.
  */
 public final class KubeYaml {
 
@@ -58,8 +58,10 @@ public final class KubeYaml {
      * @param value     the document as plain values
      * @param lines     1-based line of each node, by field path ({@code spec.data.label}, {@code spec.betas[1]})
      * @param wordBools the YAML 1.1 words read as booleans, by field path ({@code spec.data.label -> y})
+     * @param warnings  what kubectl accepts but a reader may not expect (a key given twice: the last one counts)
      */
-    public record Document(Object value, Map<String, Integer> lines, Map<String, String> wordBools) {
+    public record Document(Object value, Map<String, Integer> lines, Map<String, String> wordBools,
+                           List<String> warnings) {
     }
 
     private KubeYaml() {
@@ -109,9 +111,10 @@ public final class KubeYaml {
                 }
                 Map<String, Integer> lines = new HashMap<>();
                 Map<String, String> words = new LinkedHashMap<>();
-                Object v = convert(n, "", lines, words, source, new IdentityHashMap<>());
+                List<String> warnings = new ArrayList<>();
+                Object v = convert(n, "", lines, words, warnings, source, new IdentityHashMap<>());
                 if (v != null) {
-                    docs.add(new Document(v, lines, words));
+                    docs.add(new Document(v, lines, words, List.copyOf(warnings)));
                 }
             }
         } catch (MarkedYAMLException e) {
@@ -125,7 +128,7 @@ public final class KubeYaml {
     }
 
     private static Object convert(Node node, String path, Map<String, Integer> lines, Map<String, String> words,
-                                  String source, IdentityHashMap<Node, Boolean> open) {
+                                  List<String> warnings, String source, IdentityHashMap<Node, Boolean> open) {
         lines.putIfAbsent(path, node.getStartMark().getLine() + 1);
         if (open.containsKey(node)) {
             throw new ManifestException(source, path, null, source + ": " + path + ": a recursive YAML alias cannot be"
@@ -147,11 +150,14 @@ public final class KubeYaml {
                 String key = String.valueOf(k);
                 String p = path.isEmpty() ? key : path + "." + key;
                 if (out.containsKey(key)) {
-                    throw new ManifestException(source, p, null, source + ": " + p + " is given twice (line "
-                            + (t.getKeyNode().getStartMark().getLine() + 1) + "): kubectl refuses a duplicate key; "
-                            + "keep one");
+                    int first = lines.getOrDefault(p, 0);
+                    int again = t.getKeyNode().getStartMark().getLine() + 1;
+                    warnings.add(source + ":" + again + ": " + p + " is given twice (lines " + first + " and " + again
+                            + "): kubectl keeps the last one; remove the other");
+                    out.remove(key);
+                    lines.remove(p);
                 }
-                out.put(key, convert(t.getValueNode(), p, lines, words, source, open));
+                out.put(key, convert(t.getValueNode(), p, lines, words, warnings, source, open));
             }
             open.remove(node);
             return out;
@@ -160,7 +166,7 @@ public final class KubeYaml {
             open.put(node, true);
             List<Object> out = new ArrayList<>();
             for (int i = 0; i < sq.getValue().size(); i++) {
-                out.add(convert(sq.getValue().get(i), path + "[" + i + "]", lines, words, source, open));
+                out.add(convert(sq.getValue().get(i), path + "[" + i + "]", lines, words, warnings, source, open));
             }
             open.remove(node);
             return out;

@@ -1,6 +1,11 @@
 package dev.annealer.operator.decide;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.annealer.api.FineTuneJobs;
+import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.FineTuneJobSpec;
+import dev.annealer.api.validation.CrdValidator;
+import dev.annealer.api.validation.Violation;
 import dev.annealer.api.JobSchedules;
 import dev.annealer.api.v1alpha1.Reasons;
 import dev.annealer.schedule.Schedule;
@@ -8,8 +13,12 @@ import dev.annealer.schedule.SchedulePosition;
 import dev.annealer.schedule.ScheduleValidationException;
 import dev.annealer.schedule.TrainingContext;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Semantic checks CEL cannot express, run through the schedule engine before any pod exists.
@@ -25,6 +34,10 @@ import java.util.Optional;
  *       ({@code reason EndsMidCycle}) with a message like "training ends 63% into cycle 4 at LR 2.1e-4".</li>
  * </ul>
  * A budget given in epochs cannot be checked here (steps per epoch depend on the data); the trainer checks it.
+ *
+ * <p>Then the CRD's own schema and CEL rules, with the validator the CLI and the trainer use ({@link CrdValidator}):
+ * the API server has applied them already, unless the CRD installed in the cluster is older than this operator;
+ * then {@code Accepted=False, reason InvalidSpec} instead of a pod that the trainer would refuse.
  */
 public final class AdmissionCheck {
 
@@ -64,6 +77,12 @@ public final class AdmissionCheck {
             return new Result(false, Reasons.INVALID_SCHEDULE, "spec.schedule is invalid: " + e.getMessage(), Optional.empty());
         }
         Optional<String> fingerprint = Optional.of(schedule.fingerprint());
+        List<Violation> violations = CrdValidator.fineTuneJob().validate(asObject(spec), null);
+        if (!violations.isEmpty()) {
+            return new Result(false, Reasons.INVALID_SPEC, violations.stream().map(Violation::message)
+                    .collect(Collectors.joining("; ")) + " (the CRD installed in the cluster may be older than the "
+                    + "operator: apply the chart's crds/)", Optional.empty());
+        }
         if (!ctx.hasTotalSteps()) {
             return new Result(true, Reasons.SPEC_VALID, "spec is valid; the budget is in epochs, so the trainer checks "
                     + "that the schedule fits it at start", fingerprint);
@@ -88,6 +107,15 @@ public final class AdmissionCheck {
         }
         return new Result(true, Reasons.SPEC_VALID, "spec is valid and the schedule fits spec.training.maxSteps="
                 + maxSteps, fingerprint);
+    }
+
+    /** The spec as the API server stores it, in a FineTuneJob, for the CRD validator. */
+    private static Map<String, Object> asObject(FineTuneJobSpec spec) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("apiVersion", FineTuneJob.API_VERSION);
+        o.put("kind", FineTuneJob.KIND);
+        o.put("spec", FineTuneJobs.mapper().convertValue(spec, new TypeReference<Map<String, Object>>() { }));
+        return o;
     }
 
     /** "63% into cycle 4 at LR 2.1e-4" (cycle numbers are 0-based, as in status.schedule.cycle). */

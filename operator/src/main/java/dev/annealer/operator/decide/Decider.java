@@ -9,8 +9,13 @@ import dev.annealer.api.v1alpha1.FineTuneJobStatus;
 import dev.annealer.api.v1alpha1.Phase;
 import dev.annealer.api.v1alpha1.ReclaimPolicy;
 import dev.annealer.api.v1alpha1.Reasons;
+import dev.annealer.api.JobSchedules;
 import dev.annealer.api.v1alpha1.ScheduleStatus;
 import dev.annealer.api.v1alpha1.TrainingMode;
+import dev.annealer.api.v1alpha1.StatusDisplay;
+import dev.annealer.schedule.Schedule;
+import dev.annealer.schedule.SchedulePosition;
+import dev.annealer.schedule.TrainingContext;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.observe.ContainerSnapshot;
 import dev.annealer.operator.observe.Observation;
@@ -286,11 +291,10 @@ public final class Decider {
             if (next == 1) {
                 events.add(JobEvent.normal(Reasons.CREATED, "created pod " + podName));
             } else {
-                String from = s.getLastCheckpoint() == null || s.getLastCheckpoint().getName() == null
-                        ? "the last checkpoint on " + DesiredResources.pvcName(job)
-                        : "checkpoint " + s.getLastCheckpoint().getName();
-                events.add(JobEvent.normal(Reasons.RESUMED, "attempt " + next + " (pod " + podName + ") resumes from "
-                        + from));
+                boolean noCheckpoint = s.getLastCheckpoint() == null || s.getLastCheckpoint().getName() == null;
+                events.add(JobEvent.normal(Reasons.RESUMED, "attempt " + next + " (pod " + podName + ") " + (noCheckpoint
+                        ? "starts from scratch: no checkpoint has been written yet"
+                        : "resumes from checkpoint " + s.getLastCheckpoint().getName())));
             }
             requeue = Optional.of(settings.pollInterval());
         }
@@ -316,6 +320,7 @@ public final class Decider {
             boolean rangeTest = spec.getTraining() != null && spec.getTraining().getMode() == TrainingMode.LR_RANGE_TEST;
             if (m.matches()) {
                 s.setStep(Long.parseLong(m.group(1)));
+                finalPosition(s.getStep());
                 // why: a range test keeps no model; "checkpoint=none" is not a place to load one from
                 if (m.group(2) != null && !rangeTest && !"none".equals(m.group(2))) {
                     CheckpointStatus cp = s.getLastCheckpoint() == null ? new CheckpointStatus() : s.getLastCheckpoint();
@@ -350,6 +355,34 @@ public final class Decider {
             events.add(JobEvent.normal("Succeeded", "training completed: " + ending.message()
                     + (s.getFinalModel() == null ? "" : "; model at " + s.getFinalModel())));
             finished();
+        }
+
+        /**
+         * status.schedule at the last trained step, from the schedule itself: the last progress poll may be older
+         * than the end. Not with restartOnPlateau (early restarts are known to the trainer only) or a budget in epochs.
+         */
+        void finalPosition(long step) {
+            if (spec.getSchedule() != null && spec.getSchedule().getRestartOnPlateau() != null) {
+                return;
+            }
+            try {
+                TrainingContext ctx = JobSchedules.context(spec, null);
+                if (!ctx.hasTotalSteps() || step < 1) {
+                    return;
+                }
+                SchedulePosition p = Schedule.of(JobSchedules.config(spec, null))
+                        .position(Math.min(step, ctx.totalSteps()) - 1);
+                ScheduleStatus sched = s.getSchedule() == null ? new ScheduleStatus() : s.getSchedule();
+                sched.setCycle(p.cycle());
+                sched.setCycleStep(p.cycleStep());
+                sched.setCycleLength(p.cycleLength());
+                sched.setCyclePeak(p.cyclePeak());
+                sched.setLearningRate(p.learningRate());
+                sched.setPhase(p.phase().name());
+                s.setSchedule(sched);
+            } catch (RuntimeException e) {
+                // the schedule was accepted at admission; if it cannot be rebuilt, keep the last reported position
+            }
         }
 
         void fail(String reason, String message) {
@@ -505,6 +538,7 @@ public final class Decider {
         }
 
         Decision decision() {
+            s.setDisplay(StatusDisplay.of(s));
             return new Decision(actions, s, events, accounted, requeue);
         }
     }

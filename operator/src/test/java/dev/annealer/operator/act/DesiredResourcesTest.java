@@ -57,6 +57,8 @@ class DesiredResourcesTest {
         assertThat(back.getMetadata().getGeneration()).isEqualTo(1L);
         assertThat(back.getSpec()).isEqualTo(job.getSpec());
         assertThat(back.getStatus()).isNull();
+        // the trainer reads it with the shared validator, as kubectl would (label "y" must stay a string)
+        assertThat(dev.annealer.api.FineTuneJobs.parse(yaml, "job.yaml").getSpec()).isEqualTo(job.getSpec());
         assertThat(DesiredResources.jobYaml(job)).as("stable").isEqualTo(DesiredResources.jobYaml(Jobs.sgdr()));
         assertThat(cm.getMetadata().getAnnotations()).containsEntry("annealer.dev/spec-version",
                 job.getMetadata().getUid() + "/1");

@@ -67,6 +67,17 @@ class AdmissionCheckTest {
     }
 
     @Test
+    void theCrdsOwnRulesApplyTooForAClusterWhoseCrdIsOlderThanTheOperator() {
+        // the schedule engine accepts it; the CRD's CEL rule (spec.checkpoint.everySteps <= maxSteps) does not
+        job.getSpec().getCheckpoint().setEverySteps(30000L);
+        AdmissionCheck.Result r = AdmissionCheck.check(job.getSpec());
+        assertThat(r.accepted()).isFalse();
+        assertThat(r.reason()).isEqualTo(Reasons.INVALID_SPEC);
+        assertThat(r.message()).startsWith("spec.checkpoint.everySteps must be <= spec.training.maxSteps")
+                .contains("spec.checkpoint.everySteps=30000, spec.training.maxSteps=20000");
+    }
+
+    @Test
     void anInvalidScheduleNamesTheField() {
         job.getSpec().getSchedule().setPeriodMultiplier(0.5);
         AdmissionCheck.Result r = AdmissionCheck.check(job.getSpec());

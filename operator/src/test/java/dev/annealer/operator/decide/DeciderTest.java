@@ -274,6 +274,9 @@ class DeciderTest {
         assertThat(retry.actions()).containsExactly(new Action.CreatePod(2, java.util.Optional.empty()));
         assertThat(retry.status().getAttempt()).isEqualTo(2);
         assertThat(retry.events()).extracting(JobEvent::reason).containsExactly(Reasons.RESUMED);
+        // no checkpoint was ever reported: say so, rather than "resumes from the last checkpoint"
+        assertThat(retry.events()).extracting(JobEvent::message)
+                .containsExactly("attempt 2 (pod ft-2) starts from scratch: no checkpoint has been written yet");
     }
 
     @Test
@@ -502,6 +505,19 @@ class DeciderTest {
                 "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=abc loss=0.0421")).decide();
         assertThat(done.status().getLrRangeTest()).isNull();
         assertThat(done.status().getFinalModel()).isEqualTo("pvc://ft-checkpoints/step-000000020000");
+    }
+
+    @Test
+    void aFinishedJobShowsTheScheduleAtItsLastStepAndShortColumns() {
+        World w = World.running();
+        FineTuneJobStatus s = w.pod(pod().exited(0, "Completed",
+                "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=abc loss=0.0421")).decide().status();
+        // warmup 500 + cycles 2000, 4000, 8000 (maxCycles 3) end at 14500: step 19999 holds at minLearningRate
+        assertThat(s.getSchedule().getPhase()).isEqualTo("HOLD");
+        assertThat(s.getSchedule().getLearningRate()).isEqualTo(1.0e-6);
+        assertThat(s.getDisplay().getLearningRate()).isEqualTo("1.00e-06");
+        assertThat(s.getDisplay().getLoss()).isEqualTo("0.0421");
+        assertThat(s.getDisplay().getReason()).isEqualTo(Reasons.TRAINING_COMPLETED);
     }
 
     @Test

@@ -43,7 +43,7 @@ public final class DataReader {
       return format.equals("jsonl") ? readJsonl(file, in) : readCsv(file, in);
     } catch (NoSuchFileException e) {
       throw new TrainerFailure(Reason.MissingFile, field + " file " + file + " does not exist: check the path (relative paths "
-          + "resolve against the working directory, pvc://CLAIM/path against ANNEALER_PVC_ROOT)");
+          + "resolve against the trainer's working directory, pvc://CLAIM/path against the volume of PVC CLAIM)");
     } catch (IOException e) {
       throw new TrainerFailure(Reason.MissingFile, field + " file " + file + " cannot be read: " + e.getMessage());
     }

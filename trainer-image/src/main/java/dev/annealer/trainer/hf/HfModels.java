@@ -42,10 +42,21 @@ import java.nio.file.Path;
  *   <li>{@link LanguageModel#trainableParameters()}: full fine-tune = every weight under its HF name (a tied head once,
  *       as the embedding); LoRA = the adapters under PEFT's names, plus the classifier for classification
  *       (PEFT's {@code modules_to_save}). Base weights of a LoRA job are frozen (no gradient).</li>
- *   <li>{@link HfModel#warnings()}: settings of the checkpoint the trainer does not apply (dropout), to be logged.</li>
+ *   <li>{@link HfModel#warnings()}: settings of the checkpoint the trainer does not apply (dropout) and heads it had
+ *       to initialize, to be logged as warnings.</li>
+ *   <li>{@link HfModel#zeroGradients()} before each backward (libtorch accumulates gradients);
+ *       {@link LanguageModel#loss} returns an array attached to the batch's manager (close it, or its manager).</li>
+ *   <li>{@link HfModel#generateGreedy} (causal LM) and {@link TextEncoder#decode} for a before/after answer.</li>
+ *   <li>{@link TextEncoder#loadNativeLibrary()}: unpacks the tokenizers native library into {@code DJL_CACHE_DIR}
+ *       (call it where the image bakes libtorch, e.g. {@code engine-info}).</li>
  *   <li>{@link #encoder}: the tokenizer ({@code tokenizer.json}) with the record conventions of the conformance cases
  *       (see {@link TextEncoder}); {@link #batcher} pads a list of records into a {@link TokenBatch}.</li>
  * </ul>
+ *
+ * <p>Autograd caveat for code around these models: never multiply, divide or raise a tensor that needs a gradient by
+ * a Java number through DJL ({@code x.mul(0.5)}); DJL hands autograd a temporary tensor over a Java buffer it frees,
+ * and the backward pass then reads freed memory. Use a libtorch-owned constant ({@link
+ * dev.annealer.trainer.hf.ops.Scalars}). Outside autograd (optimizer updates under no gradient) it is harmless.
  */
 public final class HfModels {
   private HfModels() {}
@@ -93,6 +104,14 @@ public final class HfModels {
 
   /** The tokenizer of {@code modelDir} with the record conventions of {@code opts.task()}. */
   public static TextEncoder encoder(Path modelDir, HfLoadOptions opts, int maxLength) throws IOException {
+    FamilyConfig cfg = FamilyConfig.read(modelDir);
+    int limit = cfg instanceof Gpt2Config g ? g.nPositions()
+        : cfg instanceof BertConfig b ? b.maxPositionEmbeddings() : Integer.MAX_VALUE;
+    if (maxLength > limit) {
+      throw TrainerFailure.invalid("spec.data.maxLength", maxLength, "exceeds the " + limit
+          + " positions of this " + cfg.modelType() + " model (config.json "
+          + (cfg instanceof Gpt2Config ? "n_positions" : "max_position_embeddings") + ")");
+    }
     return TextEncoder.open(modelDir, opts.task(), maxLength, numLabels(modelDir, opts));
   }
 

@@ -110,6 +110,25 @@ class HfDataTest {
   }
 
   @Test
+  void maxLengthBeyondLearnedPositionsAndDisagreeingBosFlagsAreRejected() throws Exception {
+    HfCase c = new HfCase("gpt2-full");
+    assertThatThrownBy(() -> HfModels.encoder(c.model(), HfLoadOptions.causalLM(1), 129))
+        .isInstanceOf(TrainerFailure.class).hasMessageContaining("spec.data.maxLength")
+        .hasMessageContaining("n_positions");
+    for (String f : List.of("tokenizer.json", "config.json")) {
+      Files.copy(c.model().resolve(f), tmp.resolve(f));
+    }
+    ObjectNode tc = (ObjectNode) HfCase.JSON.readTree(Files.readString(c.model().resolve("tokenizer_config.json")));
+    tc.put("add_bos_token", true).put("add_eos_token", false);
+    Files.writeString(tmp.resolve("tokenizer_config.json"), tc.toString());
+    HfModels.encoder(tmp, HfLoadOptions.causalLM(1), 48).close(); // agrees with tokenizer.json
+    tc.put("add_eos_token", true);
+    Files.writeString(tmp.resolve("tokenizer_config.json"), tc.toString());
+    assertThatThrownBy(() -> HfModels.encoder(tmp, HfLoadOptions.causalLM(1), 48))
+        .isInstanceOf(TrainerFailure.class).hasMessageContaining("tokenizer_config.json add_eos_token");
+  }
+
+  @Test
   void aModelWithoutPadTokenFailsClearly() throws Exception {
     HfCase c = new HfCase("llama-full");
     for (String f : List.of("tokenizer.json", "model.safetensors")) {

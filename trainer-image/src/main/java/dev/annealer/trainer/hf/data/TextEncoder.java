@@ -91,7 +91,58 @@ public final class TextEncoder implements AutoCloseable {
       throw new TrainerFailure(TrainerFailure.Reason.InvalidSpec,
           "spec.model.source tokenizer.json cannot be loaded: " + file + ": " + e.getMessage(), e);
     }
-    return new TextEncoder(modelDir, task, maxLength, numLabels, label2id, special, tok);
+    TextEncoder enc = new TextEncoder(modelDir, task, maxLength, numLabels, label2id, special, tok);
+    try {
+      enc.checkSpecialTokenFlags();
+    } catch (RuntimeException e) {
+      enc.close();
+      throw e;
+    }
+    return enc;
+  }
+
+  /**
+   * transformers rebuilds some tokenizers' post-processor from tokenizer_config.json's {@code add_bos_token} /
+   * {@code add_eos_token}; this trainer runs tokenizer.json as it is, so the two must agree (probed on one word).
+   */
+  private void checkSpecialTokenFlags() throws IOException {
+    var cfg = readTokenizerConfig(modelDir);
+    if (cfg == null) {
+      return;
+    }
+    long[] probe = tokenizer.encode("a", true, false).getIds();
+    if (probe.length == 0) {
+      return;
+    }
+    check(cfg, "add_bos_token", special.bosId(), probe[0] == (special.bosId() == null ? -1 : special.bosId()));
+    check(cfg, "add_eos_token", special.eosId(),
+        probe[probe.length - 1] == (special.eosId() == null ? -1 : special.eosId()));
+  }
+
+  private void check(com.fasterxml.jackson.databind.JsonNode cfg, String key, Long id, boolean present) {
+    var v = cfg.get(key);
+    if (v == null || !v.isBoolean() || id == null || v.asBoolean() == present) {
+      return;
+    }
+    throw TrainerFailure.invalid("spec.model.source tokenizer_config.json " + key, v.asBoolean(),
+        "disagrees with tokenizer.json, whose post-processor " + (present ? "adds" : "does not add")
+            + " token " + id + "; re-save the tokenizer with transformers (save_pretrained) so that tokenizer.json"
+            + " carries the setting");
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readTokenizerConfig(Path dir) throws IOException {
+    Path p = dir.resolve("tokenizer_config.json");
+    return Files.isRegularFile(p) ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(p))
+        : null;
+  }
+
+  /**
+   * Loads (and on first use unpacks into {@code DJL_CACHE_DIR}) the tokenizers native library, so that an image build
+   * can bake it next to libtorch ({@code engine-info}) and a read-only cache works at run time.
+   */
+  public static void loadNativeLibrary() {
+    optOutOfTelemetry();
+    ai.djl.huggingface.tokenizers.jni.LibUtils.checkStatus();
   }
 
   /** DJL calls home from EC2 unless told not to; a trainer pod never should. */

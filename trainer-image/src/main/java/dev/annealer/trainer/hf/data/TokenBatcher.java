@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.annealer.trainer.hf.HfTask;
 import dev.annealer.trainer.hf.TokenBatch;
+import dev.annealer.trainer.hf.ops.Scalars;
 import java.util.Arrays;
 import java.util.List;
 
@@ -51,13 +52,14 @@ public final class TokenBatcher {
         case REGRESSION -> targets[i] = r.target().floatValue();
       }
     }
-    NDArray inputIds = manager.create(ids, new Shape(b, t));
-    NDArray attention = manager.create(mask, new Shape(b, t));
-    NDArray lab = switch (task) {
+    // copies in libtorch-owned memory: autograd keeps the ids (embedding backward) past the batch's Java side
+    NDArray inputIds = Scalars.ownedCopy(manager.create(ids, new Shape(b, t)));
+    NDArray attention = Scalars.ownedCopy(manager.create(mask, new Shape(b, t)));
+    NDArray lab = Scalars.ownedCopy(switch (task) {
       case CAUSAL_LM -> manager.create(labels, new Shape(b, t));
       case CLASSIFICATION -> manager.create(classes, new Shape(b));
       case REGRESSION -> manager.create(targets, new Shape(b));
-    };
+    });
     return new TokenBatch(inputIds, attention, lab, b);
   }
 }

@@ -107,32 +107,33 @@ public final class BertModel extends HfModel {
       params.put(name, p);
     }
     setTrainable(params, opts.lora() == null);
+    LoraInjector lora = null;
+    Set<String> extraInit = new HashSet<>();
+    if (opts.lora() != null) {
+      lora = new LoraInjector(opts.lora(), opts.seed(), manager, opts.device(), opts.loraInitFrom(),
+          Set.of("classifier"));
+      // PEFT's modules_to_save: the classifier trains in full next to the adapters, and is saved with them
+      SafetensorsReader init = lora.initReader();
+      for (String suffix : List.of(".weight", ".bias")) {
+        String name = "classifier" + suffix;
+        String key = LoraInjector.PREFIX + name;
+        if (init != null && init.names().contains(key)) {
+          map.checkShape(name, init.entry(key).shape(), "spec.model.lora.initFrom");
+          NDArray saved = init.load(key, manager, opts.device());
+          saved.setName(name);
+          params.put(name, saved).close();
+          extraInit.add(key);
+        }
+        params.get(name).setRequiresGradient(true);
+      }
+    }
     BertModel model = new BertModel(dir, manager, c, map, params, opts.task(), numLabels);
-    if (!warnings.isEmpty()) {
+    if (!warnings.isEmpty() && extraInit.isEmpty()) {
       model.warnings.add(dir + " has no " + warnings + ": a new classification head with " + numLabels
           + " outputs is initialized from the job seed (N(0, " + c.initializerRange() + "), bias 0)");
     }
-    LinearFactory linears = LinearFactory.PLAIN;
-    Set<String> extraInit = new HashSet<>();
-    if (opts.lora() != null) {
-      model.lora = new LoraInjector(opts.lora(), opts.seed(), manager, opts.device(), opts.loraInitFrom(),
-          Set.of("classifier"));
-      linears = model.lora;
-      // PEFT's modules_to_save: the classifier trains in full next to the adapters
-      for (String suffix : List.of(".weight", ".bias")) {
-        NDArray p = params.get("classifier" + suffix);
-        p.setRequiresGradient(true);
-        SafetensorsReader init = model.lora.initReader();
-        String key = LoraInjector.PREFIX + "classifier" + suffix;
-        if (init != null && init.names().contains(key)) {
-          map.checkShape("classifier" + suffix, init.entry(key).shape(), "spec.model.lora.initFrom");
-          NDArray saved = init.load(key, manager, opts.device());
-          p.set(saved.toByteBuffer());
-          saved.close();
-          extraInit.add(key);
-        }
-      }
-    }
+    model.lora = lora;
+    LinearFactory linears = lora == null ? LinearFactory.PLAIN : lora;
     model.build(linears);
     if (model.lora != null) {
       model.lora.finish(model.linearModules, extraInit);
@@ -222,7 +223,7 @@ public final class BertModel extends HfModel {
     NDArray mask = Ops.paddingMask(batch.attentionMask());
     int heads = cfg.numHeads();
     int d = cfg.headDim();
-    double scale = Math.pow(d, -0.5);
+    NDArray scale = scalars.of(Math.pow(d, -0.5));
     for (Layer l : layers) {
       NDArray q = Ops.splitHeads(l.query.forward(h), heads, d);
       NDArray k = Ops.splitHeads(l.key.forward(h), heads, d);
@@ -231,7 +232,7 @@ public final class BertModel extends HfModel {
       // BertSelfOutput: LayerNorm(dense(ctx) + input)
       NDArray a = Ops.layerNorm(l.attnOut.forward(ctx).add(h), l.ln1w, l.ln1b, eps);
       // BertIntermediate, BertOutput: LayerNorm(dense(act(dense(a))) + a)
-      NDArray inter = Ops.activation(l.intermediate.forward(a), cfg.hiddenAct());
+      NDArray inter = Ops.activation(l.intermediate.forward(a), cfg.hiddenAct(), scalars);
       h = Ops.layerNorm(l.output.forward(inter).add(a), l.ln2w, l.ln2b, eps);
     }
     // BertPooler: tanh(dense(h[:, 0]))

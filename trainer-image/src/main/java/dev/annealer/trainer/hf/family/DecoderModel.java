@@ -3,6 +3,7 @@ package dev.annealer.trainer.hf.family;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.annealer.trainer.hf.HfLoadOptions;
 import dev.annealer.trainer.hf.HfTask;
 import dev.annealer.trainer.hf.TokenBatch;
@@ -17,7 +18,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}: one builder for the three, as
@@ -31,6 +34,7 @@ public final class DecoderModel extends HfModel {
   private LinearOp lmHead;
   private final List<Layer> layers = new ArrayList<>();
   private final List<String> linearModules = new ArrayList<>();
+  private final Map<Long, NDList> tables = new ConcurrentHashMap<>();
 
   private record Layer(NDArray inputNorm, LinearOp q, LinearOp k, LinearOp v, LinearOp o, NDArray postNorm,
       LinearOp gate, LinearOp up, LinearOp down) {}
@@ -122,6 +126,16 @@ public final class DecoderModel extends HfModel {
     return f.linear(module, params.get(module + ".weight"), params.get(module + ".bias"), false);
   }
 
+  /** RoPE cos/sin and the causal pattern for a sequence length, computed once on the model's device. */
+  private NDList tables(long tokens) {
+    return tables.computeIfAbsent(tokens, t -> {
+      NDList rope = Ops.ropeCosSin(manager, t, cfg.headDim(), cfg.ropeTheta());
+      NDList out = new NDList(rope.get(0), rope.get(1), Ops.causalAllowed(manager, t, cfg.slidingWindow()));
+      NDScope.unregister(out); // outlives the forward's scope; closed with the model
+      return out;
+    });
+  }
+
   @Override
   public DecoderConfig config() {
     return cfg;
@@ -137,26 +151,26 @@ public final class DecoderModel extends HfModel {
     NDArray ids = batch.inputIds();
     long t = ids.getShape().get(1);
     int d = cfg.headDim();
-    NDList rope = Ops.ropeCosSin(ids.getManager(), t, d, cfg.ropeTheta());
-    NDArray cos = rope.get(0);
-    NDArray sin = rope.get(1);
-    NDArray mask = Ops.causalMask(batch.attentionMask(), cfg.slidingWindow());
-    double scale = Math.pow(d, -0.5); // LlamaAttention.scaling = head_dim ** -0.5
+    NDList tables = tables(t);
+    NDArray cos = tables.get(0);
+    NDArray sin = tables.get(1);
+    NDArray mask = Ops.causalMask(tables.get(2), batch.attentionMask());
+    NDArray scale = scalars.of(Math.pow(d, -0.5)); // LlamaAttention.scaling = head_dim ** -0.5
     NDArray h = Ops.embedding(ids, embed);
     for (Layer l : layers) {
       // LlamaDecoderLayer: pre-norm attention, residual; pre-norm MLP, residual
-      NDArray x = Ops.rmsNorm(h, l.inputNorm, cfg.rmsNormEps());
+      NDArray x = Ops.rmsNorm(h, l.inputNorm, cfg.rmsNormEps(), scalars);
       NDArray q = Ops.applyRope(Ops.splitHeads(l.q.forward(x), cfg.numHeads(), d), cos, sin);
       NDArray k = Ops.applyRope(Ops.splitHeads(l.k.forward(x), cfg.numKvHeads(), d), cos, sin);
       NDArray v = Ops.splitHeads(l.v.forward(x), cfg.numKvHeads(), d);
       NDArray attn = Ops.mergeHeads(Ops.attention(q, k, v, mask, scale));
       h = h.add(l.o.forward(attn));
-      x = Ops.rmsNorm(h, l.postNorm, cfg.rmsNormEps());
+      x = Ops.rmsNorm(h, l.postNorm, cfg.rmsNormEps(), scalars);
       // LlamaMLP: down_proj(act_fn(gate_proj(x)) * up_proj(x))
-      NDArray mlp = l.down.forward(Ops.activation(l.gate.forward(x), cfg.hiddenAct()).mul(l.up.forward(x)));
+      NDArray mlp = l.down.forward(Ops.activation(l.gate.forward(x), cfg.hiddenAct(), scalars).mul(l.up.forward(x)));
       h = h.add(mlp);
     }
-    h = Ops.rmsNorm(h, finalNorm, cfg.rmsNormEps());
+    h = Ops.rmsNorm(h, finalNorm, cfg.rmsNormEps(), scalars);
     return lmHead.forward(h);
   }
 }

@@ -3,6 +3,7 @@ package dev.annealer.trainer.hf.family;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.annealer.trainer.hf.HfLoadOptions;
 import dev.annealer.trainer.hf.HfTask;
@@ -28,6 +29,7 @@ public final class Gpt2Model extends HfModel {
   private final List<Block> blocks = new ArrayList<>();
   private final List<String> linearModules = new ArrayList<>();
   private LinearOp lmHead;
+  private final java.util.Map<Long, NDArray> causal = new java.util.concurrent.ConcurrentHashMap<>();
 
   private record Block(NDArray ln1w, NDArray ln1b, LinearOp cAttn, LinearOp attnProj, NDArray ln2w, NDArray ln2b,
       LinearOp cFc, LinearOp mlpProj) {}
@@ -130,7 +132,11 @@ public final class Gpt2Model extends HfModel {
     int heads = cfg.nHead();
     int d = cfg.headDim();
     NDArray positions = ids.getManager().arange(0, t, 1, DataType.INT64).expandDims(0);
-    NDArray mask = Ops.causalMask(batch.attentionMask(), null);
+    NDArray mask = Ops.causalMask(causal.computeIfAbsent(t, n -> {
+      NDArray a = Ops.causalAllowed(manager, n, null);
+      NDScope.unregister(a); // cached with the model
+      return a;
+    }), batch.attentionMask());
     // GPT2Model.forward: hidden = inputs_embeds + position_embeds
     NDArray h = Ops.embedding(ids, wte).add(Ops.embedding(positions, wpe));
     for (int i = 0; i < blocks.size(); i++) {
@@ -145,11 +151,11 @@ public final class Gpt2Model extends HfModel {
       NDArray q = Ops.splitHeads(qkv.get(0), heads, d);
       NDArray k = Ops.splitHeads(qkv.get(1), heads, d);
       NDArray v = Ops.splitHeads(qkv.get(2), heads, d);
-      NDArray attn = b.attnProj.forward(Ops.mergeHeads(Ops.attention(q, k, v, mask, scale)));
+      NDArray attn = b.attnProj.forward(Ops.mergeHeads(Ops.attention(q, k, v, mask, scalars.of(scale))));
       h = attn.add(h);
       x = Ops.layerNorm(h, b.ln2w, b.ln2b, cfg.layerNormEps());
       // GPT2MLP: c_proj(act(c_fc(x)))
-      NDArray mlp = b.mlpProj.forward(Ops.activation(b.cFc.forward(x), cfg.activation()));
+      NDArray mlp = b.mlpProj.forward(Ops.activation(b.cFc.forward(x), cfg.activation(), scalars));
       h = h.add(mlp);
     }
     h = Ops.layerNorm(h, params.get("transformer.ln_f.weight"), params.get("transformer.ln_f.bias"),

@@ -19,6 +19,7 @@ import dev.annealer.trainer.hf.lora.LoraInjector;
 import dev.annealer.trainer.hf.lora.LoraLinear;
 import dev.annealer.trainer.hf.lora.PeftAdapterConfig;
 import dev.annealer.trainer.hf.ops.Ops;
+import dev.annealer.trainer.hf.ops.Scalars;
 import dev.annealer.trainer.hf.weights.SafetensorsReader;
 import dev.annealer.trainer.hf.weights.SafetensorsWriter;
 import dev.annealer.trainer.hf.weights.WeightMap;
@@ -52,6 +53,8 @@ public abstract class HfModel implements LanguageModel {
   protected final LinkedHashMap<String, NDArray> params;
   /** Null for a full fine-tune. */
   protected LoraInjector lora;
+  /** Constants on the autograd path (see {@link Scalars}). */
+  protected final Scalars scalars;
   /** What the trainer does differently from the checkpoint's own settings, for the job log. */
   protected final List<String> warnings = new ArrayList<>();
 
@@ -62,6 +65,7 @@ public abstract class HfModel implements LanguageModel {
     this.task = task;
     this.weights = weights;
     this.params = params;
+    this.scalars = new Scalars(manager);
   }
 
   /** The architecture record parsed from config.json. */
@@ -312,7 +316,7 @@ public abstract class HfModel implements LanguageModel {
     for (int i = 0; i < n; i++) {
       v[i] = (float) (rnd.nextGaussian() * std);
     }
-    return manager.create(v, new Shape(shape)).toDevice(device, false);
+    return Scalars.ownedCopy(manager.create(v, new Shape(shape)).toDevice(device, false));
   }
 
   /** Makes every base parameter trainable (full fine-tune) or frozen (LoRA), keeping the others as they are. */

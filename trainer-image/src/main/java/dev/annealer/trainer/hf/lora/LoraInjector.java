@@ -130,7 +130,8 @@ public final class LoraInjector implements LinearFactory {
         values[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
       }
     }
-    return manager.create(values, new Shape(rows, cols)).toDevice(device, false);
+    return dev.annealer.trainer.hf.ops.Scalars.ownedCopy(
+        manager.create(values, new Shape(rows, cols)).toDevice(device, false));
   }
 
   private NDArray missing(String name) {

@@ -15,19 +15,21 @@ public final class LoraLinear implements LinearOp {
   private final NDArray loraA;
   private final NDArray loraB;
   private final double scaling;
+  private final NDArray scalingTensor;
 
   public LoraLinear(Dense base, NDArray loraA, NDArray loraB, double scaling) {
     this.base = base;
     this.loraA = loraA;
     this.loraB = loraB;
     this.scaling = scaling;
+    this.scalingTensor = dev.annealer.trainer.hf.ops.Scalars.owned(loraA.getManager(), scaling);
   }
 
   @Override
   public NDArray forward(NDArray x) {
     // peft/tuners/lora/layer.py Linear.forward: result = base_layer(x); result = result + lora_B(lora_A(x)) * scaling
     NDArray result = base.forward(x);
-    return result.add(Ops.linear(Ops.linear(x, loraA, null), loraB, null).mul(scaling));
+    return result.add(Ops.linear(Ops.linear(x, loraA, null), loraB, null).mul(scalingTensor));
   }
 
   @Override

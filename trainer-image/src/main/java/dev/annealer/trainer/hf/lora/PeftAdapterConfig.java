@@ -63,8 +63,9 @@ public final class PeftAdapterConfig {
         throw TrainerFailure.invalid(field(k), v, "must be empty (one rank and alpha for every module)");
       }
     }
+    requireFalse(n, "use_bdlora", "this LoRA variant is not supported");
     for (String k : List.of("layers_to_transform", "layer_replication", "exclude_modules", "target_parameters",
-        "trainable_token_indices")) {
+        "trainable_token_indices", "alora_invocation_tokens")) {
       JsonNode v = n.get(k);
       if (v != null && !v.isNull() && !(v.isContainerNode() && v.size() == 0)) {
         throw TrainerFailure.invalid(field(k), v, "is not supported (must be null)");

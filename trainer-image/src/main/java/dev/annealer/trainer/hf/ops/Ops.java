@@ -45,11 +45,11 @@ public final class Ops {
 
   /**
    * {@code LlamaRMSNorm.forward}: {@code h = x.float(); var = h.pow(2).mean(-1, keepdim); h = h * rsqrt(var + eps);
-   * weight * h.to(input_dtype)} (the casts are identities in float32; {@code pow(-0.5)} is torch's rsqrt kernel).
+   * weight * h.to(input_dtype)} (the casts are identities in float32; rsqrt as {@code pow(v, -0.5)}).
    */
-  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
-    NDArray variance = x.pow(2).mean(new int[] {-1}, true);
-    NDArray h = x.mul(variance.add(eps).pow(-0.5));
+  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps, Scalars c) {
+    NDArray variance = x.mul(x).mean(new int[] {-1}, true); // pow(2) is x*x in torch's kernel
+    NDArray h = x.mul(variance.add(c.of(eps)).pow(c.of(-0.5)));
     return weight.mul(h);
   }
 
@@ -60,11 +60,11 @@ public final class Ops {
   }
 
   /** {@code ACT2FN[name]}. */
-  public static NDArray activation(NDArray x, Activation act) {
+  public static NDArray activation(NDArray x, Activation act, Scalars c) {
     return switch (act) {
       case SILU -> x.mul(ai.djl.nn.Activation.sigmoid(x)); // nn.SiLU: x * sigmoid(x)
       case GELU_ERF -> ai.djl.nn.Activation.gelu(x); // F.gelu (erf) on the PyTorch engine
-      case GELU_TANH -> geluTanh(x);
+      case GELU_TANH -> geluTanh(x, c);
       case RELU -> ai.djl.nn.Activation.relu(x);
     };
   }
@@ -73,9 +73,10 @@ public final class Ops {
    * {@code NewGELUActivation}: {@code 0.5 * x * (1 + tanh(sqrt(2/π) * (x + 0.044715 * x³)))}, GPT-2's
    * {@code gelu_new}. ({@code Activation.gelu} on DJL's PyTorch engine is the erf GELU, a different function.)
    */
-  public static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3.0).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1.0));
+  public static NDArray geluTanh(NDArray x, Scalars c) {
+    NDArray cube = x.mul(x).mul(x); // torch.pow(x, 3.0) is x*x*x in torch's kernel
+    NDArray inner = x.add(cube.mul(c.of(0.044715))).mul(c.of(Math.sqrt(2.0 / Math.PI)));
+    return x.mul(c.of(0.5)).mul(inner.tanh().add(c.of(1.0)));
   }
 
   /**
@@ -107,25 +108,32 @@ public final class Ops {
   }
 
   /**
-   * The additive mask of a decoder ({@code create_causal_mask}, or {@code create_sliding_window_causal_mask} when
-   * {@code window} is set): query t sees key s iff {@code s <= t}, {@code s > t - window}, and s is not padding.
-   *
-   * @param attentionMask int64 {@code [B, T]}, 1 on tokens
-   * @return float32 {@code [B, 1, T, T]}: 0 where attended, {@link #MASK_MIN} elsewhere
+   * Which keys each query may see in a decoder, before padding ({@code create_causal_mask}, or
+   * {@code create_sliding_window_causal_mask} when {@code window} is set): query t sees key s iff {@code s <= t} and
+   * {@code s > t - window}. Float32 {@code [T, T]}, 1 = attended; constant per length, so models cache it.
    */
-  public static NDArray causalMask(NDArray attentionMask, Integer window) {
-    NDManager m = attentionMask.getManager();
-    long t = attentionMask.getShape().get(1);
-    NDArray idx = m.arange(0, t, 1, DataType.INT64);
+  public static NDArray causalAllowed(NDManager manager, long tokens, Integer window) {
+    NDArray idx = manager.arange(0, tokens, 1, DataType.INT64);
     NDArray q = idx.expandDims(1);
     NDArray k = idx.expandDims(0);
-    NDArray allowed = k.lte(q); // [T, T]
+    NDArray allowed = k.lte(q);
     if (window != null) {
       allowed = allowed.logicalAnd(k.gt(q.sub(window)));
     }
-    NDArray keys = attentionMask.neq(0).expandDims(1); // [B, 1, T]
-    allowed = allowed.expandDims(0).logicalAnd(keys).expandDims(1); // [B, 1, T, T]
-    return additive(allowed);
+    return allowed.toType(DataType.FLOAT32, false);
+  }
+
+  /**
+   * The additive mask of a decoder: {@link #causalAllowed} and the key is not padding.
+   *
+   * @param causalAllowed float32 {@code [T, T]} from {@link #causalAllowed}
+   * @param attentionMask int64 {@code [B, T]}, 1 on tokens
+   * @return float32 {@code [B, 1, T, T]}: 0 where attended, {@link #MASK_MIN} elsewhere
+   */
+  public static NDArray causalMask(NDArray causalAllowed, NDArray attentionMask) {
+    Shape s = attentionMask.getShape();
+    NDArray keys = attentionMask.toType(DataType.FLOAT32, false).reshape(s.get(0), 1, 1, s.get(1));
+    return additive(keys.mul(causalAllowed));
   }
 
   /**
@@ -139,7 +147,8 @@ public final class Ops {
 
   /** 0 where allowed, {@link #MASK_MIN} elsewhere: {@code (allowed - 1) * finfo.max}. */
   private static NDArray additive(NDArray allowed) {
-    return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE);
+    NDArray f = allowed.getDataType() == DataType.FLOAT32 ? allowed : allowed.toType(DataType.FLOAT32, false);
+    return f.sub(1f).mul(Float.MAX_VALUE);
   }
 
   /**
@@ -151,9 +160,10 @@ public final class Ops {
    * @param k {@code [B, KV, T, D]}
    * @param v {@code [B, KV, T, D]}
    * @param mask additive, broadcastable to {@code [B, 1, T, T]}
+   * @param scale 0-d float32 ({@link Scalars})
    * @return {@code [B, H, T, D]}
    */
-  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
+  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, NDArray scale) {
     Shape qs = q.getShape();
     long b = qs.get(0);
     long h = qs.get(1);
@@ -208,6 +218,7 @@ public final class Ops {
 
   /** {@code MSELoss} of {@code logits.squeeze()} against float labels: regression with {@code num_labels == 1}. */
   public static NDArray mseLoss(NDArray logits, NDArray labels) {
+    // (diff * diff).mean(): no scalar meets the gradient path
     NDArray diff = logits.reshape(-1).sub(labels.reshape(-1).toType(DataType.FLOAT32, false));
     return diff.mul(diff).mean();
   }

@@ -276,7 +276,7 @@ public final class SafetensorsReader implements AutoCloseable {
           values[i] = halfToFloat(in.get(i));
         }
       }
-      out = manager.create(values, shape);
+      out = dev.annealer.trainer.hf.ops.Scalars.ownedCopy(manager.create(values, shape));
       if (!device.equals(out.getDevice())) {
         NDArray moved = out.toDevice(device, true);
         out.close();
