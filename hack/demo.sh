@@ -4,18 +4,21 @@
 #   1. builds what is missing (Maven modules, Kubernetes binaries);
 #   2. starts the devcluster (real etcd, kube-apiserver, kube-scheduler, kube-controller-manager + our node agent
 #      with one node: nvidia.com/gpu 1, cpu 4) and the operator (its Quarkus jar, as a process);
-#   3. kubectl apply -f examples/quickstart.yaml;
+#   3. kubectl apply -f examples/support-assistant-lora.yaml (the flagship: a LoRA fine-tune of a small pretrained
+#      Llama on support tickets; DEMO_EXAMPLE=examples/quickstart.yaml runs the MLP quickstart instead);
 #   4. shows live progress (a `kubectl get ftj -w`-style table, refreshed every 2 s);
 #   5. injects a preemption (a high-priority pod that needs the node) and shows the resume;
-#   6. prints the final status, compares with an uninterrupted local run of the same spec and writes
-#      demo-out/quickstart-lr-loss.png;
+#   6. prints the final status, compares with an uninterrupted local run of the same spec, writes
+#      demo-out/<job>-lr-loss.png and, for a Hugging Face causal LM, prints the model's greedy answers to held-out
+#      tickets before and after fine-tuning;
 #   7. cleans up on exit and on Ctrl-C (operator stopped, devcluster down, no process left).
 #
 # The last line is exactly:
 #   demo: job=<name> phase=<phase> preemptions=<n> failures=<n> lrContinuous=<true|false> paramsMatchUninterrupted=<true|false>
 # Exit code 0 when the job Succeeded and both comparisons hold.
 #
-# Environment: MVN (default "mvn -B -q"), DEMO_OUT (default demo-out), DEMO_PREEMPT_AT_STEP (default 600),
+# Environment: MVN (default "mvn -B -q"), DEMO_OUT (default demo-out), DEMO_EXAMPLE (default
+#   examples/support-assistant-lora.yaml), DEMO_PREEMPT_AT_STEP (default: half the example's maxSteps),
 #   DEMO_TIMEOUT_SECONDS (default 900), DEMO_PROGRESS_PORT (trainers' progress port, default 18080),
 #   ANNEALER_DEVCLUSTER_DIR (default $DEMO_OUT/devcluster).
 set -euo pipefail
@@ -24,9 +27,12 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 MVN="${MVN:-mvn -B -q}"
 OUT="${DEMO_OUT:-$ROOT/demo-out}"
-JOB=quickstart
+EXAMPLE="${DEMO_EXAMPLE:-examples/support-assistant-lora.yaml}"
+[[ -f "$EXAMPLE" ]] || { echo "demo: DEMO_EXAMPLE=$EXAMPLE does not exist" >&2; exit 2; }
+# the job's metadata.name and half its budget, read from the manifest (one FineTuneJob, block style)
+JOB="$(awk '/^metadata:/ {m = 1; next} m && /^  name:/ {print $2; exit}' "$EXAMPLE")"
 NS=default
-PREEMPT_AT="${DEMO_PREEMPT_AT_STEP:-600}"
+PREEMPT_AT="${DEMO_PREEMPT_AT_STEP:-$(awk '/^    maxSteps:/ {print int($2 / 2); exit}' "$EXAMPLE")}"
 TIMEOUT="${DEMO_TIMEOUT_SECONDS:-900}"
 export ANNEALER_DEVCLUSTER_DIR="${ANNEALER_DEVCLUSTER_DIR:-$OUT/devcluster}"
 JAVA_TRAINER_OPTS="-Xmx768m -XX:+UseSerialGC -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1"
@@ -126,8 +132,8 @@ OPERATOR_PID=$!
 "$K" get nodes -o custom-columns='NODE:.metadata.name,GPU:.status.allocatable.nvidia\.com/gpu,CPU:.status.allocatable.cpu,READY:.status.conditions[?(@.type=="Ready")].status' | sed 's/^/  /'
 
 # --- 3. the quickstart -----------------------------------------------------------------------------------------
-say "3/7 kubectl apply -f examples/quickstart.yaml"
-"$K" apply -n "$NS" -f examples/quickstart.yaml | sed 's/^/  /'
+say "3/7 kubectl apply -f $EXAMPLE"
+"$K" apply -n "$NS" -f "$EXAMPLE" | sed 's/^/  /'
 
 # --- 4 and 5. live progress, preemption, resume ----------------------------------------------------------------
 field() { "$K" get ftj "$JOB" -n "$NS" -o "jsonpath={.status.$1}" 2>/dev/null || true; }
@@ -235,12 +241,21 @@ if kill -0 "$REFERENCE_PID" 2>/dev/null; then say "  waiting for the uninterrupt
 wait "$REFERENCE_PID" || fail "the uninterrupted local run failed: $(tail -n 3 "$OUT/uninterrupted/output.log")"
 REFERENCE_PID=""
 say "  uninterrupted local run: $(tail -n 1 "$OUT/uninterrupted/output.log")"
+MERGED="$OUT/uninterrupted/checkpoints/final/merged"
+BASE_MODEL="$(awk '/^  model:/ {m = 1; next} m && /^    source:/ {print $2; exit}' "$EXAMPLE")"
+if [[ -d "$MERGED" && -d "$BASE_MODEL" ]]; then
+  say "  greedy answers to held-out tickets, before (the base model) and after (the fine-tune, adapter merged):"
+  java $JAVA_TRAINER_OPTS -cp "$CP" dev.annealer.trainer.hf.tools.Answer \
+    --tickets examples/data/support-tickets-heldout.jsonl --first 2 \
+    --model before="$BASE_MODEL" --model after="$MERGED" 2>"$OUT/logs/answers.err" | sed 's/^/    /' \
+    || say "  (answers failed: $(tail -n 3 "$OUT/logs/answers.err"))"
+fi
 FINAL_MESSAGE="$(field lastTerminationMessage)"
 set +e
 REPORT="$(java -cp "$DEMO_CP" dev.annealer.e2e.DemoReport --job "$JOB" --phase "$PHASE" \
   --preemptions "${PREEMPTIONS:-0}" --failures "${FAILURES:-0}" --final-message "$FINAL_MESSAGE" \
   --job-yaml "$OUT/uninterrupted/job.yaml" "${ATTEMPT_LOGS[@]}" \
-  --uninterrupted-log "$OUT/uninterrupted/output.log" --png "$OUT/quickstart-lr-loss.png" 2>&1)"
+  --uninterrupted-log "$OUT/uninterrupted/output.log" --png "$OUT/$JOB-lr-loss.png" 2>&1)"
 RC=$?
 set -e
 

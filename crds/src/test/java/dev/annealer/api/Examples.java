@@ -17,10 +17,19 @@ final class Examples {
     }
 
     static List<Path> files() throws IOException {
-        if (!Files.isDirectory(dir())) {
+        return yamlIn(dir());
+    }
+
+    /** Jobs that build what an example uses (hack/flagship/pretrain-base.yaml makes the flagship's base model). */
+    static List<Path> buildJobs() throws IOException {
+        return yamlIn(Generated.repoRoot().resolve("hack/flagship"));
+    }
+
+    private static List<Path> yamlIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.list(dir())) {
+        try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
         }
     }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** Every examples/*.yaml parses strictly and round-trips through the model. */
+/** Every examples/*.yaml (and hack/flagship/*.yaml, the job that pretrains the flagship's base) parses strictly and round-trips. */
 class ExamplesTest {
 
     @Test
@@ -22,10 +22,18 @@ class ExamplesTest {
                 .hasSizeGreaterThanOrEqualTo(4);
     }
 
+    @Test
+    void theFlagshipAndTheJobThatPretrainsItsBaseExist() throws IOException {
+        assertThat(Examples.files()).extracting(p -> p.getFileName().toString()).contains("support-assistant-lora.yaml");
+        assertThat(Examples.buildJobs()).extracting(p -> p.getFileName().toString()).contains("pretrain-base.yaml");
+    }
+
     @TestFactory
     List<DynamicTest> everyExampleParsesAndRoundTrips() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Path f : Examples.files()) {
+        List<Path> files = new ArrayList<>(Examples.files());
+        files.addAll(Examples.buildJobs());
+        for (Path f : files) {
             tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
                 FineTuneJob job = FineTuneJobs.read(f);
                 assertThat(job.getMetadata().getName()).isNotBlank();
