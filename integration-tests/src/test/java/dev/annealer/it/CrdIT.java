@@ -74,6 +74,6 @@ class CrdIT {
         assertThat(wide.ok()).as(wide.describe()).isTrue();
         assertThat(wide.stdout()).contains("SUGGESTED LR").contains("2.41e-03 (valley)");
         CommandResult plain = cp.kubectl("get", "ftj", "-n", ns);
-        assertThat(plain.stdout()).doesNotContain("SUGGESTED LR").contains("PREEMPTIONS");
+        assertThat(plain.stdout()).doesNotContain("SUGGESTED LR").contains("PREEMPTED");
     }
 }
