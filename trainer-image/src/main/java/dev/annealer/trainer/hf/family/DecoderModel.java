@@ -8,7 +8,6 @@ import dev.annealer.trainer.hf.HfLoadOptions;
 import dev.annealer.trainer.hf.HfTask;
 import dev.annealer.trainer.hf.TokenBatch;
 import dev.annealer.trainer.hf.config.DecoderConfig;
-import dev.annealer.trainer.hf.lora.LoraInjector;
 import dev.annealer.trainer.hf.nn.LinearFactory;
 import dev.annealer.trainer.hf.nn.LinearOp;
 import dev.annealer.trainer.hf.ops.Ops;
@@ -85,16 +84,7 @@ public final class DecoderModel extends HfModel {
     LinkedHashMap<String, NDArray> params = loadWeights(dir, map, manager, opts.device());
     setTrainable(params, opts.lora() == null);
     DecoderModel model = new DecoderModel(dir, manager, c, map, params);
-    LinearFactory linears = LinearFactory.PLAIN;
-    if (opts.lora() != null) {
-      model.lora = new LoraInjector(opts.lora(), opts.seed(), manager, opts.device(), opts.loraInitFrom(),
-          Set.of("lm_head"));
-      linears = model.lora;
-    }
-    model.build(linears);
-    if (model.lora != null) {
-      model.lora.finish(model.linearModules, Set.of());
-    }
+    model.buildLayers(opts, Set.of("lm_head"), model::build);
     return model;
   }
 

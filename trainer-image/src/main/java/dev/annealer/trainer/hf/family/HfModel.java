@@ -18,6 +18,7 @@ import dev.annealer.trainer.hf.config.FamilyConfig;
 import dev.annealer.trainer.hf.lora.LoraInjector;
 import dev.annealer.trainer.hf.lora.LoraLinear;
 import dev.annealer.trainer.hf.lora.PeftAdapterConfig;
+import dev.annealer.trainer.hf.nn.LinearFactory;
 import dev.annealer.trainer.hf.ops.Ops;
 import dev.annealer.trainer.hf.ops.Scalars;
 import dev.annealer.trainer.hf.weights.SafetensorsReader;
@@ -30,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -76,6 +78,24 @@ public abstract class HfModel implements LanguageModel {
 
   /** Every linear module's HF path (what LoRA may target). */
   protected abstract List<String> linearModules();
+
+  /**
+   * Builds the layers through {@code build}: with plain linears, or, when {@code opts.lora()} is set, through a
+   * {@link LoraInjector} that wraps the target modules (never those in {@code untouched}), whose adapters are then
+   * finished (initialized or read from {@code initFrom}) against the modules the build created.
+   */
+  protected final void buildLayers(dev.annealer.trainer.hf.HfLoadOptions opts, Set<String> untouched,
+      java.util.function.Consumer<LinearFactory> build) throws IOException {
+    LinearFactory linears = LinearFactory.PLAIN;
+    if (opts.lora() != null) {
+      lora = new LoraInjector(opts.lora(), opts.seed(), manager, opts.device(), opts.loraInitFrom(), untouched);
+      linears = lora;
+    }
+    build.accept(linears);
+    if (lora != null) {
+      lora.finish(linearModules(), Set.of());
+    }
+  }
 
   /**
    * Modules trained in full next to LoRA adapters and saved with them (PEFT's {@code modules_to_save}): the classifier
