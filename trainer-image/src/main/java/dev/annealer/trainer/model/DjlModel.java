@@ -20,7 +20,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.engine.Engine;
 import ai.djl.util.Pair;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -196,7 +195,7 @@ public final class DjlModel implements TrainableModel {
 
   @Override
   public void write(String name, float[] values) {
-    params.get(name).getArray().set(FloatBuffer.wrap(values));
+    ParameterValues.write(params.get(name).getArray(), values);
   }
 
   @Override

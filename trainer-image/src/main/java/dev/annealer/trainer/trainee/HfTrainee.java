@@ -21,6 +21,7 @@ import dev.annealer.trainer.data.TextDataReader;
 import dev.annealer.trainer.data.TextRecord;
 import dev.annealer.trainer.hf.LanguageModel;
 import dev.annealer.trainer.hf.TokenBatch;
+import dev.annealer.trainer.model.ParameterValues;
 import dev.annealer.trainer.optim.AdamW;
 import dev.annealer.trainer.optim.OptimizerState;
 import dev.annealer.trainer.optim.TensorAdamW;
@@ -29,7 +30,6 @@ import dev.annealer.trainer.optim.TensorOptimizer;
 import dev.annealer.trainer.optim.TensorSgd;
 import dev.annealer.trainer.optim.TensorSlot;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -330,7 +330,7 @@ public final class HfTrainee implements Trainee {
             + p.getShape() + ", " + e.getValue().length + " in the checkpoint");
       }
     }
-    values.forEach((name, v) -> params.get(name).set(FloatBuffer.wrap(v)));
+    values.forEach((name, v) -> ParameterValues.write(params.get(name), v));
     optimizer.restore(state, params);
   }
 
