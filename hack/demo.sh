@@ -59,12 +59,8 @@ cleanup() {
     { kill -TERM "$REFERENCE_PID"; wait "$REFERENCE_PID"; } 2>/dev/null || true
   fi
   if [[ -n "$OPERATOR_PID" ]] && kill -0 "$OPERATOR_PID" 2>/dev/null; then
-    {
-      kill -TERM "$OPERATOR_PID"
-      for _ in $(seq 1 40); do kill -0 "$OPERATOR_PID" || break; sleep 0.25; done
-      kill -KILL "$OPERATOR_PID"
-      wait "$OPERATOR_PID"
-    } 2>/dev/null || true
+    # SIGTERM, as a Deployment rollout sends: the operator releases its lease and exits 0 within seconds
+    { kill -TERM "$OPERATOR_PID"; wait "$OPERATOR_PID"; } 2>/dev/null || true
   fi
   if $CLUSTER_UP; then
     hack/devcluster.sh down >"$OUT/logs/devcluster-down.log" 2>&1 || cat "$OUT/logs/devcluster-down.log" >&2
@@ -228,6 +224,12 @@ say "6/7 final status"
 "$K" get ftj "$JOB" -n "$NS" -o jsonpath='{"  phase: "}{.status.phase}{"   attempt: "}{.status.attempt}{"   step: "}{.status.step}{"   preemptions: "}{.status.preemptions}{"   failures: "}{.status.failures}{"\n  schedule: cycle "}{.status.schedule.cycle}{", step "}{.status.schedule.cycleStep}{" of "}{.status.schedule.cycleLength}{", lr "}{.status.schedule.learningRate}{", "}{.status.schedule.fingerprint}{"\n  loss: "}{.status.loss}{"   validationLoss: "}{.status.validationLoss}{"\n  finalModel: "}{.status.finalModel}{"\n  lastTerminationMessage: "}{.status.lastTerminationMessage}{"\n  conditions:\n"}{range .status.conditions[*]}{"    "}{.type}{"="}{.status}{" ("}{.reason}{")\n"}{end}'
 "$K" get events -n "$NS" --field-selector involvedObject.kind=FineTuneJob --sort-by=.metadata.creationTimestamp \
   -o custom-columns='EVENT:.reason,MESSAGE:.message' 2>/dev/null | sed 's/^/  /' | cut -c1-200 || true
+# The trainer's own output, as a user reads it: kubectl logs through kube-apiserver and the node agent's kubelet port.
+LAST_ATTEMPT="$(field attempt)"
+if [[ -n "$LAST_ATTEMPT" ]]; then
+  say "  kubectl logs $JOB-$LAST_ATTEMPT -n $NS --tail=3   (the last attempt's trainer output)"
+  "$K" logs "$JOB-$LAST_ATTEMPT" -n "$NS" --tail=3 2>&1 | cut -c1-200 | sed 's/^/    /' || true
+fi
 # Keep the trainers' output (the devcluster's pod directories go away with it).
 ATTEMPT_LOGS=()
 for n in 1 2 3 4 5 6 7 8 9; do

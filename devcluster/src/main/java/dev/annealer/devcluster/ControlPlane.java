@@ -138,7 +138,10 @@ public final class ControlPlane implements AutoCloseable {
                     "--service-cluster-ip-range=10.0.0.0/24",
                     "--allow-privileged=true",
                     // why: the endpoint reconciler refuses a loopback advertise address; nothing routes to it anyway
-                    "--endpoint-reconciler-type=none"));
+                    "--endpoint-reconciler-type=none",
+                    // why: `kubectl logs` reaches a node's kubelet by address; devcluster node names do not resolve,
+                    // their InternalIP (127.0.0.1) does
+                    "--kubelet-preferred-address-types=InternalIP,Hostname"));
             if (!fullCluster) {
                 // why: without kube-controller-manager no "default" ServiceAccount is ever created
                 cmd.add("--disable-admission-plugins=ServiceAccount");

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeDaemonEndpointsBuilder;
 import io.fabric8.kubernetes.api.model.NodeSystemInfoBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -72,6 +73,7 @@ public final class NodeAgent implements AutoCloseable {
     private final PodIps ips = new PodIps();
     private SharedIndexInformer<Pod> podInformer;
     private SharedIndexInformer<PersistentVolumeClaim> pvcInformer;
+    private KubeletServer kubelet;
     private volatile boolean closed;
 
     public NodeAgent(KubernetesClient client, Config config) {
@@ -91,6 +93,12 @@ public final class NodeAgent implements AutoCloseable {
         try {
             Files.createDirectories(config.stateDir().resolve("pods"));
             Files.createDirectories(config.stateDir().resolve("volumes"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            // why: `kubectl logs` goes through kube-apiserver to the node's kubelet port: every node is served here
+            kubelet = new KubeletServer(config.stateDir().resolve("kubelet"), this::findLog).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -170,6 +178,21 @@ public final class NodeAgent implements AutoCloseable {
         runner.observe(pod);
     }
 
+    /** The kubelet log endpoint's lookup: the newest pod runner of ns/pod on this agent's nodes. */
+    private ContainerLogs.Lookup findLog(String namespace, String pod, String container, boolean previous) {
+        return runners.values().stream()
+                .filter(r -> r.namespace().equals(namespace) && r.name().equals(pod))
+                .min(java.util.Comparator.comparing(PodRunner::deleting)) // why: a pod re-created under the same name
+                .map(r -> r.log(container, previous))
+                .orElseGet(() -> ContainerLogs.Lookup.notFound("pod " + namespace + "/" + pod
+                        + " is not running on this node"));
+    }
+
+    /** Port of the kubelet log endpoint (all nodes), for tests. */
+    public int kubeletPort() {
+        return kubelet.port();
+    }
+
     // --- nodes -------------------------------------------------------------------------------------------------
 
     private void registerNode(String name) {
@@ -190,8 +213,11 @@ public final class NodeAgent implements AutoCloseable {
         Retry.onConflict(() -> client.nodes().withName(name).editStatus(n -> {
             n.getStatus().setCapacity(capacity);
             n.getStatus().setAllocatable(capacity);
+            // why InternalIP first: the name does not resolve; kube-apiserver prefers InternalIP (ControlPlane)
             n.getStatus().setAddresses(List.of(new NodeAddress("127.0.0.1", "InternalIP"),
                     new NodeAddress(name, "Hostname")));
+            n.getStatus().setDaemonEndpoints(new NodeDaemonEndpointsBuilder().withNewKubeletEndpoint()
+                    .withPort(kubelet.port()).endKubeletEndpoint().build());
             n.getStatus().setNodeInfo(new NodeSystemInfoBuilder().withArchitecture("amd64").withOperatingSystem("linux")
                     .withKubeletVersion(config.kubeletVersion()).withContainerRuntimeVersion("annealer-devcluster://1")
                     .withOsImage("devcluster").withKernelVersion(System.getProperty("os.version"))
@@ -351,6 +377,9 @@ public final class NodeAgent implements AutoCloseable {
         runners.clear();
         all.parallelStream().forEach(r -> r.stopProcesses(5));
         workers.shutdownNow();
+        if (kubelet != null) {
+            kubelet.close();
+        }
     }
 
     /** Pods currently known to the agent, by uid (for tests and `status`). */

@@ -61,8 +61,11 @@ import java.util.stream.Stream;
  * mount path is a symbolic link to its volume. An event with {@code deletionTimestamp} starts graceful termination:
  * SIGTERM, wait the pod's grace period, SIGKILL, write the final status, then confirm the deletion (grace 0).
  *
+ * <p>Output: each container's runs append to {@code <pod>/containers/<name>/output.log}; {@code kubectl logs}
+ * (current and {@code --previous} run) is served from it by the agent's {@link KubeletServer}.
+ *
  * <p>Not simulated: resource limits, probes (containers are ready when started), image pulls, read-only mounts,
- * {@code kubectl logs/exec} (logs are files under the pod's directory).
+ * {@code kubectl exec/attach/port-forward}.
  */
 final class PodRunner {
 
@@ -100,7 +103,12 @@ final class PodRunner {
         String waitingMessage;
         int restarts;
         Path termFile;
-        Path log;
+        volatile Path log;
+        /** Byte offsets in {@link #log} (shared by the runs) where the current run's output starts. */
+        volatile long runStart;
+        /** The previous run's bytes, [previousStart, previousEnd); -1 before the first restart. */
+        volatile long previousStart = -1;
+        volatile long previousEnd = -1;
 
         ContainerRun(Container spec) {
             this.spec = spec;
@@ -438,6 +446,12 @@ final class PodRunner {
         }
         Files.createDirectories(workDir);
         r.log = cdir.resolve("output.log");
+        long logSize = Files.exists(r.log) ? Files.size(r.log) : 0;
+        if (r.startedAt != null) { // a restart: the run before this one is what `kubectl logs --previous` shows
+            r.previousStart = r.runStart;
+            r.previousEnd = logSize;
+        }
+        r.runStart = logSize;
         ProcessBuilder pb = new ProcessBuilder(launch.get().argv()).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(r.log.toFile()));
         pb.environment().clear();
@@ -648,6 +662,49 @@ final class PodRunner {
         }
         m.appendTail(sb);
         return sb.toString();
+    }
+
+    // --- logs --------------------------------------------------------------------------------------------------
+
+    String namespace() {
+        return ns;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** True once the pod object is being deleted. */
+    boolean deleting() {
+        return latest.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    /** The output of container {@code container} (a main or an init container): its current or previous run. */
+    synchronized ContainerLogs.Lookup log(String container, boolean previous) {
+        ContainerRun r = runs.containsKey(container) ? runs.get(container) : initRuns.get(container);
+        if (r == null) {
+            List<String> names = new ArrayList<>(runs.keySet());
+            names.addAll(initRuns.keySet());
+            return names.isEmpty()
+                    ? ContainerLogs.Lookup.badRequest("pod " + ns + "/" + name + " has not started its containers yet")
+                    : ContainerLogs.Lookup.badRequest("container " + container + " is not valid for pod " + name
+                            + ": choose one of " + names);
+        }
+        if (previous) {
+            if (r.previousStart < 0) {
+                return ContainerLogs.Lookup.badRequest("previous terminated container \"" + container + "\" in pod \""
+                        + name + "\" not found");
+            }
+            return ContainerLogs.Lookup.found(new ContainerLogs.Range(r.log, r.previousStart, r.previousEnd, () -> false));
+        }
+        if (r.log == null || r.startedAt == null) {
+            return ContainerLogs.Lookup.badRequest("container \"" + container + "\" in pod \"" + name
+                    + "\" is waiting to start: " + (r.waitingReason == null ? "ContainerCreating" : r.waitingReason));
+        }
+        return ContainerLogs.Lookup.found(new ContainerLogs.Range(r.log, r.runStart, -1, () -> {
+            Process p = r.process;
+            return p != null && p.isAlive();
+        }));
     }
 
     // --- termination -------------------------------------------------------------------------------------------

@@ -180,24 +180,55 @@ public final class E2eEnvironment implements AutoCloseable {
 
     /** Starts the operator process (again); its output is appended to {@code operator.log}. */
     public synchronized void startOperator() throws IOException {
+        Files.writeString(operatorLog(), "=== operator start " + (++operatorStarts) + "\n",
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        operator = operatorProcess(operatorHostname(), operatorLog()).start();
+        operatorStoppedOnPurpose = false;
+    }
+
+    /**
+     * The pod name ({@code HOSTNAME}) the current operator process runs under, as in a Deployment's pod: it prefixes
+     * the operator's leader-election identity.
+     */
+    public synchronized String operatorHostname() {
+        return "e2e-operator-" + operatorStarts;
+    }
+
+    /**
+     * Starts a second operator replica with pod name {@code hostname} (output in {@code operator-<hostname>.log}),
+     * as a Deployment with two replicas would run: it waits for the lease. The caller stops it.
+     */
+    public Process startOperatorReplica(String hostname) throws IOException {
+        Path log = out.resolve("operator-" + hostname + ".log");
+        Files.deleteIfExists(log); // why: callers wait for lines of this start, never of an earlier run's
+        return operatorProcess(hostname, log).start();
+    }
+
+    /** Sends SIGTERM to the operator process (what the kubelet does on a rollout) and returns it, without waiting. */
+    public synchronized Process terminateOperator() {
+        operatorStoppedOnPurpose = true;
+        operator.destroy();
+        return operator;
+    }
+
+    private ProcessBuilder operatorProcess(String hostname, Path log) throws IOException {
         Path jar = root.resolve("operator/target/quarkus-app/quarkus-run.jar");
         String javaCmd = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb = new ProcessBuilder(javaCmd, "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(operatorLog().toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("KUBECONFIG", operatorKubeconfig.toString());
         // why: outside a cluster the leader-election lease namespace cannot be inferred
         pb.environment().put("KUBERNETES_NAMESPACE", OPERATOR_NS);
+        // why: a pod's HOSTNAME is its name; the operator's leader-election identity starts with it
+        pb.environment().put("HOSTNAME", hostname);
         // why: loopback and a free port: never a trainer pod's 127.0.1.N:8080, never another test's port
         pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(freePort()));
         pb.environment().put("ANNEALER_PROGRESS_POLL_INTERVAL", "1s");
         // why: pods of another devcluster on this host also get 127.0.1.N: a port of our own avoids clashes
         pb.environment().put("ANNEALER_TRAINER_PROGRESS_PORT", Integer.toString(progressPort));
-        Files.writeString(operatorLog(), "=== operator start " + (++operatorStarts) + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        operator = pb.start();
-        operatorStoppedOnPurpose = false;
+        return pb;
     }
 
     /** SIGKILLs the operator process and waits until it is gone. */

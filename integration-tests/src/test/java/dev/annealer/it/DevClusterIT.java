@@ -1,5 +1,6 @@
 package dev.annealer.it;
 
+import dev.annealer.devcluster.CommandResult;
 import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.devcluster.ImageMap;
 import dev.annealer.devcluster.NodeAgent;
@@ -232,6 +233,60 @@ class DevClusterIT {
                 .getState().getTerminated();
         assertThat(t.getExitCode()).as("SIGKILL").isEqualTo(137);
         assertThat(seconds).as("waited the 2 s grace period").isGreaterThanOrEqualTo(2.0);
+    }
+
+    @Test
+    void kubectlLogsShowsARunningAFinishedAndARestartedContainer() {
+        KubernetesClient c = cp.adminClient();
+        String ns = Namespaces.create(c, "dc-logs");
+        c.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("talker").endMetadata()
+                .withNewSpec().withRestartPolicy("Never").withTerminationGracePeriodSeconds(1L).addNewContainer()
+                .withName("main").withImage("busybox")
+                .withCommand("sh", "-c", "for i in 1 2 3; do echo line $i; done; while true; do sleep 0.2; done")
+                .endContainer().endSpec().build()).create();
+        awaitPhase(ns, "talker", "Running");
+        // kube-apiserver -> the node's InternalIP and kubelet port -> the node agent's log endpoint
+        await("kubectl logs of the running pod").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(cp.kubectl("logs", "talker", "-n", ns).describe())
+                        .contains("exit 0").contains("line 1\nline 2\nline 3\n"));
+        assertThat(cp.kubectl("logs", "talker", "-n", ns, "--tail=1").stdout()).isEqualTo("line 3\n");
+        assertThat(cp.kubectl("logs", "talker", "-n", ns, "-c", "main", "--limit-bytes=6").stdout()).isEqualTo("line 1");
+        CommandResult wrong = cp.kubectl("logs", "talker", "-n", ns, "-c", "sidecar");
+        assertThat(wrong.ok()).isFalse();
+        assertThat(wrong.stderr()).contains("container sidecar is not valid for pod talker");
+
+        // follow: streams until the container exits, then kubectl returns with everything
+        c.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("done").endMetadata()
+                .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("main").withImage("busybox")
+                .withCommand("sh", "-c", "echo first; sleep 3; echo second").endContainer().endSpec().build()).create();
+        awaitPhase(ns, "done", "Running");
+        CommandResult followed = cp.kubectl("logs", "-f", "done", "-n", ns);
+        assertThat(followed.describe()).contains("exit 0");
+        assertThat(followed.stdout()).isEqualTo("first\nsecond\n");
+        awaitPhase(ns, "done", "Succeeded");
+        assertThat(cp.kubectl("logs", "done", "-n", ns).stdout()).as("a finished pod").isEqualTo("first\nsecond\n");
+
+        // a restarted container: the current run, and the one before with --previous
+        c.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("again").endMetadata()
+                .withNewSpec().withRestartPolicy("OnFailure").withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("main").withImage("busybox")
+                .withCommand("sh", "-c", "if [ -f /data/ran ]; then echo second run; while true; do sleep 0.2; done; "
+                        + "else touch /data/ran; echo first run; exit 1; fi")
+                .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
+                .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume()
+                .endSpec().build()).create();
+        await("restarted once").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Pod p = c.pods().inNamespace(ns).withName("again").get();
+            return p != null && p.getStatus() != null && p.getStatus().getContainerStatuses() != null
+                    && p.getStatus().getContainerStatuses().get(0).getRestartCount() == 1
+                    && p.getStatus().getContainerStatuses().get(0).getState().getRunning() != null;
+        });
+        await("the second run's output").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> cp.kubectl("logs", "again", "-n", ns).stdout().equals("second run\n"));
+        assertThat(cp.kubectl("logs", "again", "-n", ns, "--previous").stdout()).isEqualTo("first run\n");
+        CommandResult noPrevious = cp.kubectl("logs", "talker", "-n", ns, "--previous");
+        assertThat(noPrevious.ok()).isFalse();
+        assertThat(noPrevious.stderr()).contains("previous terminated container \"main\" in pod \"talker\" not found");
     }
 
     private static Pod gpuPod(String name, String priorityClass, long grace, String script) {
