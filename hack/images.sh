@@ -321,8 +321,9 @@ verify_trainer() { # $1 = image ref, $2 = device
     log "(with a stub libcuda.so.1 mounted, standing for the driver the NVIDIA container toolkit mounts)"
   fi
   podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" "$ref" engine-info >&2
+  # (the warmup must end before maxSteps: the trainer rejects a job whose warmup outlasts it)
   sed -e 's/maxSteps: .*/maxSteps: 30/' -e 's/evalEverySteps: .*/evalEverySteps: 10/' -e 's/everySteps: 250/everySteps: 10/' \
-    "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
+    -e 's/warmup: {steps: [0-9]*,/warmup: {steps: 5,/' "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
   mkdir -p "$work/checkpoints" && chown 10001:10001 "$work/checkpoints" && chmod 755 "$work"
   podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" -v "$work/job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
     -v "$work/checkpoints:/var/lib/annealer/checkpoints:Z" "$ref" \
