@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm regenerate images images-cpu images-cuda images-verify
+.PHONY: build test demo preview clean k8s-binaries helm regenerate images images-cpu images-cuda images-verify bench-hf
 
 build:
 	$(MVN) -q -DskipTests install
@@ -33,9 +33,15 @@ images-cuda:
 	bash hack/images.sh cuda
 
 # Runs the built images read-only as uid 10001: the operator answers its health check, each trainer runs the
-# quickstart for 30 steps.
+# quickstart for 30 steps and the flagship LoRA example for 6 (tokenizer library from the baked DJL cache).
 images-verify:
 	bash hack/images.sh verify
+
+# Hugging Face training throughput, Annealer vs PyTorch eager (transformers + peft + torch.optim.AdamW), side by side:
+# a ~52M-parameter Llama, full and LoRA fine-tune, same batches and threads. Creates a ~5 GB venv under
+# ~/.cache/annealer/venv-hfbench on first use (hack/hfbench-venv.sh); not part of `make test`. See docs/benchmarks.md.
+bench-hf:
+	bash benchmarks/hf/run.sh
 
 # The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
 # builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.

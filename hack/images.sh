@@ -301,7 +301,7 @@ assert_nonroot_readonly() { # $1 = image ref
 
 verify_trainer() { # $1 = image ref, $2 = device
   local ref=$1 device=$2 work mounts=()
-  log "verify $ref: engine-info, then the quickstart for 30 steps (--device $device), read-only, uid 10001"
+  log "verify $ref: engine-info, the quickstart for 30 steps and the flagship LoRA for 6 (--device $device), read-only, uid 10001"
   assert_nonroot_readonly "$ref"
   work=$(mktemp -d)
   if [[ $ref == *"$TRAINER_CUDA_SUFFIX" ]]; then
@@ -321,14 +321,45 @@ verify_trainer() { # $1 = image ref, $2 = device
     log "(with a stub libcuda.so.1 mounted, standing for the driver the NVIDIA container toolkit mounts)"
   fi
   podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" "$ref" engine-info >&2
+  # (the warmup must end before maxSteps: the trainer rejects a job whose warmup outlasts it)
   sed -e 's/maxSteps: .*/maxSteps: 30/' -e 's/evalEverySteps: .*/evalEverySteps: 10/' -e 's/everySteps: 250/everySteps: 10/' \
-    "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
+    -e 's/warmup: {steps: [0-9]*,/warmup: {steps: 5,/' "$ROOT/examples/quickstart.yaml" >"$work/job.yaml"
   mkdir -p "$work/checkpoints" && chown 10001:10001 "$work/checkpoints" && chmod 755 "$work"
   podman run --rm "${RUN_FLAGS[@]}" --network none "${mounts[@]}" -v "$work/job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
     -v "$work/checkpoints:/var/lib/annealer/checkpoints:Z" "$ref" \
     train -f /etc/annealer/job/job.yaml --checkpoint-dir /var/lib/annealer/checkpoints --device "$device" >&2
   log "trainer exit 0; checkpoints written: $(ls "$work/checkpoints" | tr '\n' ' ')"
+  verify_trainer_hf "$ref" "$device" "$work" "${mounts[@]}"
   rm -rf "$work"
+}
+
+# The flagship LoRA example (examples/support-assistant-lora.yaml: tiny Llama, tokenizer.json, PEFT export) for 6
+# steps, read-only as uid 10001 with no network. The Hugging Face tokenizer's native library must come from the
+# image's baked DJL cache: DJL_CACHE_DIR is on the read-only root, so DJL could not unpack it there, and the check
+# after the run finds no copy of it anywhere else (e.g. the writable /tmp).
+verify_trainer_hf() { # $1 = image ref, $2 = device, $3 = work dir, $4... = extra podman mounts
+  local ref=$1 device=$2 work=$3 out baked
+  shift 3
+  log "verify $ref: the flagship LoRA example for 6 steps (tokenizer, LoRA, eval, PEFT export), read-only, uid 10001"
+  sed -e 's/maxSteps: 200/maxSteps: 6/' -e 's/evalEverySteps: 50/evalEverySteps: 3/' -e 's/everySteps: 50/everySteps: 3/' \
+    -e 's/warmup: {steps: 25,/warmup: {steps: 2,/' "$ROOT/examples/support-assistant-lora.yaml" >"$work/hf-job.yaml"
+  grep -q 'maxSteps: 6$' "$work/hf-job.yaml" || die "examples/support-assistant-lora.yaml changed: update verify_trainer_hf's edits"
+  rm -rf "$work/hf-checkpoints" && mkdir -p "$work/hf-checkpoints" && chown 10001:10001 "$work/hf-checkpoints"
+  out=$(podman run --rm "${RUN_FLAGS[@]}" --network none "$@" -v "$work/hf-job.yaml:/etc/annealer/job/job.yaml:ro,Z" \
+    -v "$work/hf-checkpoints:/var/lib/annealer/checkpoints:Z" --entrypoint sh "$ref" -c '
+      annealer-trainer train -f /etc/annealer/job/job.yaml --checkpoint-dir /var/lib/annealer/checkpoints \
+        --device "$0" --log-every 3 2>&1 || exit $?
+      echo "baked: $(find "$DJL_CACHE_DIR" -name "*tokenizers*.so" | tr "\n" " ")"
+      echo "copies elsewhere: $(find / /tmp -xdev -name "*tokenizers*.so" -not -path "$DJL_CACHE_DIR/*" 2>/dev/null | wc -l)"
+    ' "$device") || die "the flagship LoRA job failed in $ref"
+  echo "$out" >&2
+  baked=$(echo "$out" | sed -n 's/^baked: //p')
+  [[ $baked == *tokenizers*.so* ]] || die "$ref: no tokenizers library in the baked DJL cache"
+  [[ $(echo "$out" | sed -n 's/^copies elsewhere: //p') == 0 ]] || die "$ref: the tokenizers library was unpacked outside the baked cache"
+  echo "$out" | grep -q 'event=eval step=6 validationLoss=[0-9.]* validationPerplexity=' || die "$ref: no evaluation at step 6"
+  [[ -f "$work/hf-checkpoints/final/adapter_model.safetensors" && -f "$work/hf-checkpoints/final/merged/model.safetensors" ]] \
+    || die "$ref: final/ has no PEFT adapter and merged model"
+  log "flagship LoRA exit 0; tokenizer loaded from the baked cache ($baked); final/: $(ls "$work/hf-checkpoints/final" | tr '\n' ' ')"
 }
 
 push() { # $1 = registry (host[:port]/path)

@@ -64,6 +64,8 @@ public final class TrainingRun {
   private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
   private ProgressReport.LastCheckpoint lastCheckpoint;
   private Double validationLoss;
+  /** The step {@link #validationLoss} and {@link #evalMetrics} were measured after (null before any evaluation). */
+  private Long validationStep;
   private long lastProgressFileNanos;
 
   private final TraineeFactory trainees;
@@ -189,6 +191,13 @@ public final class TrainingRun {
     }
     Object val = m.get("validationLoss");
     validationLoss = val instanceof Number n ? n.doubleValue() : null;
+    Object valStep = m.get("validationStep");
+    validationStep = valStep instanceof Number n ? n.longValue() : null;
+    if (m.get("validationMetrics") instanceof Map<?, ?> vm) {
+      Map<String, Double> restored = new LinkedHashMap<>();
+      vm.forEach((k, v) -> restored.put(String.valueOf(k), v instanceof Number n ? n.doubleValue() : Double.NaN));
+      evalMetrics = restored;
+    }
     lastCheckpoint = new ProgressReport.LastCheckpoint(c.step(), String.valueOf(m.get("createdAt")),
         "sha256:" + m.get("paramsSha256"), c.name());
     log("event=resume checkpoint=" + c.name() + " step=" + c.step() + " paramsSha256=" + m.get("paramsSha256"));
@@ -308,6 +317,7 @@ public final class TrainingRun {
   private void evaluate(Trainee trainee, long step) {
     Map<String, Double> m = trainee.evaluate();
     validationLoss = m.get("validationLoss");
+    validationStep = step;
     Map<String, Double> extra = new LinkedHashMap<>(m);
     extra.remove("validationLoss");
     evalMetrics = extra;
@@ -357,6 +367,10 @@ public final class TrainingRun {
       m.put("cycle", cycle >= 0 ? cycle : pos.cycle());
     }
     m.put("validationLoss", validationLoss);
+    m.put("validationStep", validationStep);
+    Map<String, Object> vm = new LinkedHashMap<>();
+    evalMetrics.forEach((k, v) -> vm.put(k, Double.isFinite(v) ? v : null));
+    m.put("validationMetrics", vm);
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
@@ -387,7 +401,7 @@ public final class TrainingRun {
         ? (totalSteps - step) * (double) plan.batchSize() * cfg.training().gradientAccumulation() / examplesPerSecond : null;
     ProgressReport r = new ProgressReport(cfg.job().uid(), attempt, step, (double) step / plan.stepsPerEpoch(), pos.cycle(),
         pos.cycleStep(), pos.cycleLength(), pos.learningRate(), Double.isFinite(loss) ? loss : null, validationLoss,
-        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString(), evalMetrics);
+        examplesPerSecond, eta, lastCheckpoint, phase, Instant.now().toString(), evalMetrics, validationStep);
     report.set(r);
     metrics.update(r);
     long now = System.nanoTime();

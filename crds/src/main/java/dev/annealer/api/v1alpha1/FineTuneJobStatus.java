@@ -36,6 +36,10 @@ public class FineTuneJobStatus {
     @JsonPropertyDescription("Last validation loss reported by the trainer.")
     private Double validationLoss;
 
+    @JsonPropertyDescription("The newest validation metrics (loss, and perplexity, accuracy or macro-F1 by task) and "
+            + "the step they were measured at; absent without spec.data.validation or before the first evaluation.")
+    private EvaluationStatus evaluation;
+
     @JsonPropertyDescription("The newest complete checkpoint; a new attempt resumes from it.")
     private CheckpointStatus lastCheckpoint;
 
@@ -194,6 +198,14 @@ public class FineTuneJobStatus {
         this.lastTerminationMessage = lastTerminationMessage;
     }
 
+    public EvaluationStatus getEvaluation() {
+        return evaluation;
+    }
+
+    public void setEvaluation(EvaluationStatus evaluation) {
+        this.evaluation = evaluation;
+    }
+
     public LrRangeTestStatus getLrRangeTest() {
         return lrRangeTest;
     }
@@ -219,16 +231,16 @@ public class FineTuneJobStatus {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobStatus that)) return false;
-        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
+        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(evaluation, that.evaluation) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
+        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, evaluation, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
     }
 
     @Override
     public String toString() {
-        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + ", " + "lrRangeTest=" + lrRangeTest + "}";
+        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "evaluation=" + evaluation + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + ", " + "lrRangeTest=" + lrRangeTest + "}";
     }
 }

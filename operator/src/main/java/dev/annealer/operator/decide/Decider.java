@@ -475,6 +475,7 @@ public final class Decider {
             if (r.validationLoss() != null) {
                 s.setValidationLoss(r.validationLoss());
             }
+            s.setEvaluation(EvaluationUpdate.next(s.getEvaluation(), r));
             ScheduleStatus sched = s.getSchedule() == null ? new ScheduleStatus() : s.getSchedule();
             if (r.cycle() != null) {
                 sched.setCycle(r.cycle());

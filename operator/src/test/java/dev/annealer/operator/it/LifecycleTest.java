@@ -1,6 +1,7 @@
 package dev.annealer.operator.it;
 
 import dev.annealer.api.v1alpha1.ConditionTypes;
+import dev.annealer.api.v1alpha1.EvaluationStatus;
 import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.FineTuneJobCondition;
 import dev.annealer.api.v1alpha1.Phase;
@@ -234,6 +235,66 @@ class LifecycleTest {
             out.add(r);
         }
         return out;
+    }
+
+    /**
+     * The trainer's validation metrics reach {@code status.evaluation} through the progress polling: causal-LM
+     * perplexity with the step of the evaluation, then classification accuracy and macro-F1; a later report without a
+     * new evaluation keeps the newest one.
+     */
+    @Test
+    void validationMetricsAppearInStatusEvaluation() {
+        FineTuneJob job = Jobs.sgdr();
+        job.getMetadata().setName("evals");
+        job.getMetadata().setUid(null);
+        job.getMetadata().setGeneration(null);
+        client.resource(job).inNamespace(NS).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> pod("evals-1"), p -> p != null);
+        String uid = job("evals").getMetadata().getUid();
+        Secret secret = await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.secrets().inNamespace(NS).withName("evals-progress").get(), s -> s != null);
+        FakeTrainer.token = token(secret);
+
+        // causal LM: loss and perplexity measured after step 600, reported at step 640
+        FakeTrainer.body = evalReport(uid, 640, "\"validationLoss\":1.2345678,\"validationPerplexity\":3.4368,"
+                + "\"validationStep\":600");
+        setStatus("evals-1", running());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            EvaluationStatus e = job("evals").getStatus().getEvaluation();
+            assertThat(e).isNotNull();
+            assertThat(e.getStep()).isEqualTo(600L);
+            assertThat(e.getLoss()).isEqualTo(1.2345678);
+            assertThat(e.getPerplexity()).isEqualTo(3.4368);
+            assertThat(e.getAccuracy()).isNull();
+            assertThat(e.getF1()).isNull();
+            assertThat(e.getSummary()).isEqualTo("step 600: loss 1.235 ppl 3.437");
+            assertThat(job("evals").getStatus().getValidationLoss()).isEqualTo(1.2345678);
+        });
+
+        // classification metrics of a later evaluation replace them
+        FakeTrainer.body = evalReport(uid, 900, "\"validationLoss\":0.41,\"validationAccuracy\":0.875,"
+                + "\"validationMacroF1\":0.86111,\"validationStep\":900");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            EvaluationStatus e = job("evals").getStatus().getEvaluation();
+            assertThat(e.getStep()).isEqualTo(900L);
+            assertThat(e.getAccuracy()).isEqualTo(0.875);
+            assertThat(e.getF1()).isEqualTo(0.86111);
+            assertThat(e.getPerplexity()).isNull();
+            assertThat(e.getSummary()).isEqualTo("step 900: loss 0.41 acc 0.8750 F1 0.8611");
+        });
+
+        // a report without a validation loss (e.g. a resumed attempt before its first evaluation) keeps the newest
+        FakeTrainer.body = evalReport(uid, 950, "\"validationLoss\":null");
+        await().atMost(Duration.ofSeconds(15)).until(() -> Long.valueOf(950L).equals(job("evals").getStatus().getStep()));
+        assertThat(job("evals").getStatus().getEvaluation().getStep()).isEqualTo(900L);
+        assertThat(job("evals").getStatus().getEvaluation().getAccuracy()).isEqualTo(0.875);
+        client.resources(FineTuneJob.class).inNamespace(NS).withName("evals").delete();
+    }
+
+    private static String evalReport(String uid, long step, String validation) {
+        return "{\"jobUid\":\"" + uid + "\",\"attempt\":1,\"step\":" + step + ",\"epoch\":0.25,\"cycle\":0,"
+                + "\"cycleStep\":" + step + ",\"cycleLength\":2500,\"learningRate\":2.4e-4,\"loss\":0.5," + validation
+                + ",\"lastCheckpoint\":null,\"phase\":\"Running\",\"reportedAt\":\"2026-11-28T10:00:01Z\"}";
     }
 
     private static String report(String uid, int attempt, long step) {

@@ -23,14 +23,25 @@ public record ProgressReport(
     LastCheckpoint lastCheckpoint,
     String phase,
     String reportedAt,
-    Map<String, Double> validationMetrics) {
+    Map<String, Double> validationMetrics,
+    Long validationStep) {
 
   /**
    * @param validationMetrics the task's validation metrics beyond the loss ({@code validationPerplexity},
    *     {@code validationAccuracy}, {@code validationMacroF1}), written as top-level keys after {@code validationLoss}
+   * @param validationStep the step after which {@code validationLoss} and the metrics were measured (null before the
+   *     first evaluation)
    */
   public ProgressReport {
     validationMetrics = validationMetrics == null ? Map.of() : Map.copyOf(validationMetrics);
+  }
+
+  /** A report whose validation step is not known. */
+  public ProgressReport(String jobUid, int attempt, long step, double epoch, long cycle, long cycleStep, long cycleLength,
+      double learningRate, Double loss, Double validationLoss, double examplesPerSecond, Double etaSeconds,
+      LastCheckpoint lastCheckpoint, String phase, String reportedAt, Map<String, Double> validationMetrics) {
+    this(jobUid, attempt, step, epoch, cycle, cycleStep, cycleLength, learningRate, loss, validationLoss,
+        examplesPerSecond, etaSeconds, lastCheckpoint, phase, reportedAt, validationMetrics, null);
   }
 
   /** A report without task metrics (the float path). */
@@ -38,7 +49,7 @@ public record ProgressReport(
       double learningRate, Double loss, Double validationLoss, double examplesPerSecond, Double etaSeconds,
       LastCheckpoint lastCheckpoint, String phase, String reportedAt) {
     this(jobUid, attempt, step, epoch, cycle, cycleStep, cycleLength, learningRate, loss, validationLoss,
-        examplesPerSecond, etaSeconds, lastCheckpoint, phase, reportedAt, Map.of());
+        examplesPerSecond, etaSeconds, lastCheckpoint, phase, reportedAt, Map.of(), null);
   }
 
   /** The newest durable checkpoint. */
@@ -63,6 +74,9 @@ public record ProgressReport(
     m.put("loss", finiteOrNull(loss));
     m.put("validationLoss", finiteOrNull(validationLoss));
     new java.util.TreeMap<>(validationMetrics).forEach((k, v) -> m.put(k, finiteOrNull(v)));
+    if (validationStep != null) {
+      m.put("validationStep", validationStep);
+    }
     m.put("examplesPerSecond", examplesPerSecond);
     m.put("etaSeconds", finiteOrNull(etaSeconds));
     if (lastCheckpoint != null) {

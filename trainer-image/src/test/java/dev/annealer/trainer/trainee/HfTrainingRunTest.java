@@ -121,7 +121,7 @@ class HfTrainingRunTest {
     assertThat(Files.readString(term)).startsWith("succeeded: step=20 checkpoint=step-000000000020 paramsSha256=" + digest)
         .endsWith(" finalModel=final");
     assertThat(ck.resolve("progress.json")).content().contains("\"phase\" : \"Done\"")
-        .containsPattern("\"validationPerplexity\" : [0-9.]+");
+        .containsPattern("\"validationPerplexity\" : [0-9.]+").contains("\"validationStep\" : 20");
   }
 
   @Test
