@@ -542,6 +542,17 @@ class DeciderTest {
     }
 
     @Test
+    void withoutSpecCheckpointTheDefaultRetainReleasesAnOwnedPvcWhenTheJobFinishes() {
+        World w = World.running();
+        w.job.getSpec().setCheckpoint(null);
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, true, true);
+        Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
+                .decide();
+        assertThat(d.actions()).as("the CRD's default reclaimPolicy (Retain) applies without spec.checkpoint")
+                .contains(new Action.ReleaseCheckpointPvc());
+    }
+
+    @Test
     void aChangedSpecIsWrittenToTheConfigMap() {
         World w = World.running();
         w.job.getSpec().getCheckpoint().setEverySteps(250L);
