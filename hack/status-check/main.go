@@ -17,6 +17,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
@@ -59,7 +60,8 @@ func main() {
 
 func parse(in []byte) ([]map[string]interface{}, error) {
 	var any interface{}
-	if err := json.Unmarshal(in, &any); err != nil {
+	// why: like the API machinery, integers as int64 (kstatus reads metadata.generation as int64)
+	if err := utiljson.Unmarshal(in, &any); err != nil {
 		return nil, err
 	}
 	var items []interface{}
@@ -116,6 +118,8 @@ func toLua(L *lua.LState, v interface{}) lua.LValue {
 	case bool:
 		return lua.LBool(t)
 	case float64:
+		return lua.LNumber(t)
+	case int64:
 		return lua.LNumber(t)
 	case string:
 		return lua.LString(t)

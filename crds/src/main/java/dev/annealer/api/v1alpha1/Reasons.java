@@ -53,6 +53,16 @@ public final class Reasons {
     /** Failed=True: more than failurePolicy.maxPreemptions preemptions. */
     public static final String MAX_PREEMPTIONS_EXCEEDED = "MaxPreemptionsExceeded";
 
+    // Ready / Reconciling / Stalled (kstatus); their other reasons repeat the reason of the condition that decided
+    /** Reconciling=False: the current generation is acted on (trainer running, suspended or finished). */
+    public static final String RECONCILED = "Reconciled";
+    /** Stalled=False. */
+    public static final String NOT_STALLED = "NotStalled";
+    /** Reconciling=True: the operator is deleting the pod of a suspended job (the trainer checkpoints on SIGTERM). */
+    public static final String SUSPENDING = "Suspending";
+    /** Reconciling=True / Ready=False: the job is being deleted; its trainer checkpoints on SIGTERM first. */
+    public static final String DELETING = "Deleting";
+
     // Trainer termination reasons (failed: reason=...)
     public static final String BAD_RECORD = "BadRecord";
     public static final String MISSING_FILE = "MissingFile";

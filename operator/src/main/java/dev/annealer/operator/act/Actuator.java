@@ -43,6 +43,8 @@ public class Actuator {
             } else if (a instanceof Action.DeletePod d) {
                 ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
                         .withGracePeriod(d.graceSeconds()).delete();
+            } else if (a instanceof Action.StopPod d) {
+                ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name()).delete();
             } else if (a instanceof Action.ReleaseCheckpointPvc) {
                 release(job, ctx);
             } else if (a instanceof Action.DeleteJob) {

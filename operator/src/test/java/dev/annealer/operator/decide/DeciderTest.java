@@ -50,7 +50,8 @@ class DeciderTest {
                     : obs.specConfigMapVersion().orElse(null);
             obs = obs.withOwnedResources(cm,
                     obs.pvcExists() || last.actions().contains(new Action.CreateCheckpointPvc()),
-                    obs.pvcOwnedByJob() || last.actions().contains(new Action.CreateCheckpointPvc()),
+                    obs.pvcOwnedByJob() || (last.actions().contains(new Action.CreateCheckpointPvc())
+                            && !DesiredResources.checkpointPvc(job).getMetadata().getOwnerReferences().isEmpty()),
                     obs.secretExists() || last.actions().contains(new Action.CreateProgressSecret()));
             // a created pod exists from now on, pending (the Observer only ever looks at the current attempt's pod)
             last.actions().stream().filter(a -> a instanceof Action.CreatePod).map(a -> ((Action.CreatePod) a).attempt())
@@ -534,6 +535,8 @@ class DeciderTest {
     void aRetainedPvcIsReleasedWhenTheJobFinishes() {
         World w = World.running();
         w.job.getSpec().getCheckpoint().setReclaimPolicy(ReclaimPolicy.RETAIN);
+        // a PVC owned by the job (created by an older operator, or under reclaimPolicy Delete before an edit)
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, true, true);
         Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
                 .decide();
         assertThat(d.actions()).contains(new Action.ReleaseCheckpointPvc());
