@@ -10,6 +10,7 @@ import dev.annealer.operator.decide.Action;
 import dev.annealer.operator.decide.Decider;
 import dev.annealer.operator.decide.Decision;
 import dev.annealer.operator.decide.DeletionPolicy;
+import dev.annealer.operator.decide.PodCreationFailure;
 import dev.annealer.operator.decide.PodEnding;
 import dev.annealer.operator.decide.PodEndingClassifier;
 import dev.annealer.operator.metrics.OperatorMetrics;
@@ -124,7 +125,14 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 
-        actuator.apply(job, decision.actions(), context);
+        try {
+            actuator.apply(job, decision.actions(), context);
+        } catch (Actuator.PodRefused e) {
+            if (!PodCreationFailure.isRefusal(e.code())) {
+                throw e;
+            }
+            decision = PodCreationFailure.refused(job, decision, e.action(), e.code(), e.getMessage(), now);
+        }
         Instant actedAt = clock.instant(); // replacement pods exist from here on (resume latency)
         boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
         if (!deleted && !decision.status().equals(job.getStatus())) {

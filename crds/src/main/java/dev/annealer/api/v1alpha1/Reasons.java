@@ -28,6 +28,11 @@ public final class Reasons {
     public static final String NOT_RUNNING = "NotRunning";
     /** Event / Running=False: the pod was preempted or evicted; a new attempt follows at once. */
     public static final String PREEMPTED = "Preempted";
+    /**
+     * Running=False, Stalled=True, event: the API server refused the trainer pod (e.g. a quota or Pod Security 403,
+     * an invalid name); the message is the API server's. Retried every minute: fix the cause (quota, namespace policy).
+     */
+    public static final String POD_CREATION_FAILED = "PodCreationFailed";
     /** Event: a new attempt resumed from a checkpoint. */
     public static final String RESUMED = "Resumed";
     /** Event: an owned resource (pod, PVC, ConfigMap) was created. */

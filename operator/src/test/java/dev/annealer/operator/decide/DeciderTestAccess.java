@@ -69,6 +69,13 @@ public final class DeciderTestAccess {
                 x.decide();
                 yield x;
             }
+            case "pod-refused" -> {
+                DeciderTest.World x = new DeciderTest.World();
+                Decision d = Decider.decide(x.job, x.obs, T0);
+                x.job.setStatus(PodCreationFailure.refused(x.job, d, new Action.CreatePod(1, java.util.Optional.empty()),
+                        403, "pods \"ft-1\" is forbidden: exceeded quota: gpu", T0).status());
+                yield x;
+            }
             case "succeeded" -> {
                 DeciderTest.World x = DeciderTest.World.running();
                 x.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a "

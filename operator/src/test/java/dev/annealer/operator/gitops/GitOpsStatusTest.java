@@ -35,6 +35,7 @@ class GitOpsStatusTest {
         EXPECTED.put("backing-off", new String[] {"InProgress", "Progressing"});
         EXPECTED.put("suspending", new String[] {"InProgress", "Progressing"});
         EXPECTED.put("suspended", new String[] {"InProgress", "Suspended"}); // kstatus: Ready=False
+        EXPECTED.put("pod-refused", new String[] {"Failed", "Degraded"});
         EXPECTED.put("succeeded", new String[] {"Current", "Healthy"});
         EXPECTED.put("failed", new String[] {"Failed", "Degraded"});
     }
