@@ -301,6 +301,16 @@ public final class E2eEnvironment implements AutoCloseable {
         }
     }
 
+    /** Output of pod ns/name with this uid: pods of a re-created job reuse names ({@code <job>-1}). */
+    public String podLogText(String ns, String pod, String uid) {
+        Path dir = state.resolve("pods").resolve(ns + "_" + pod + "_" + uid.substring(0, 8));
+        try (Stream<Path> c = Files.list(dir.resolve("containers"))) {
+            return Files.readString(c.findFirst().orElseThrow().resolve("output.log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String podLogText(String ns, String pod) {
         try {
             return Files.readString(podLog(ns, pod));

@@ -9,6 +9,8 @@ import dev.annealer.operator.act.TrainerSettings;
 import dev.annealer.operator.decide.Action;
 import dev.annealer.operator.decide.Decider;
 import dev.annealer.operator.decide.Decision;
+import dev.annealer.operator.decide.DeletionPolicy;
+import dev.annealer.operator.decide.PodCreationFailure;
 import dev.annealer.operator.decide.PodEnding;
 import dev.annealer.operator.decide.PodEndingClassifier;
 import dev.annealer.operator.metrics.OperatorMetrics;
@@ -21,12 +23,15 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
@@ -43,7 +48,7 @@ import java.util.List;
  * by their controller owner reference, so a pod ending triggers a reconcile at once; a live attempt is also
  * rescheduled every {@code annealer.progress.poll-interval} to poll its trainer.
  */
-@ControllerConfiguration(name = FineTuneJobReconciler.NAME)
+@ControllerConfiguration(name = FineTuneJobReconciler.NAME, finalizerName = DeletionPolicy.FINALIZER)
 @RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
         RBACVerbs.PATCH, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = {"configmaps", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
@@ -54,7 +59,7 @@ import java.util.List;
 // fabric8's LeaderElector renews the lease with PATCH (found by OperatorRbacIT / OperatorQuickstartE2E)
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
         RBACVerbs.UPDATE, RBACVerbs.PATCH})
-public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
+public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<FineTuneJob> {
 
     public static final String NAME = "finetunejob";
     static final String OWNED_SELECTOR = DesiredResources.LABEL_MANAGED_BY + "=" + DesiredResources.MANAGED_BY;
@@ -82,18 +87,36 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
 
     @Override
     public List<EventSource<?, FineTuneJob>> prepareEventSources(EventSourceContext<FineTuneJob> context) {
-        return List.of(owned(Pod.class, context), owned(ConfigMap.class, context),
-                owned(PersistentVolumeClaim.class, context), owned(Secret.class, context));
+        return List.of(owned(Pod.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
+                owned(ConfigMap.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
+                owned(PersistentVolumeClaim.class, context, new RetainedPvcMapper()),
+                owned(Secret.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)));
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,
-            EventSourceContext<FineTuneJob> context) {
+            EventSourceContext<FineTuneJob> context, SecondaryToPrimaryMapper<R> mapper) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, FineTuneJob.class)
                 .withName(type.getSimpleName().toLowerCase())
                 .withLabelSelector(OWNED_SELECTOR)
                 .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(FineTuneJob.class))
+                .withSecondaryToPrimaryMapper(mapper)
                 .build(), context);
+    }
+
+    /**
+     * Deleting a job ({@link DeletionPolicy}): stop the live trainer gracefully (SIGTERM checkpoint), wait until its
+     * pod is gone, release a still-owned Retain PVC, then let the finalizer go.
+     */
+    @Override
+    public DeleteControl cleanup(FineTuneJob job, Context<FineTuneJob> context) {
+        DeletionPolicy.Verdict v = DeletionPolicy.decide(job, observer.observe(job, context));
+        actuator.apply(job, v.actions(), context);
+        if (v.done()) {
+            return DeleteControl.defaultDelete();
+        }
+        DeleteControl control = DeleteControl.noFinalizerRemoval();
+        v.recheck().ifPresent(d -> control.rescheduleAfter(d.toMillis()));
+        return control;
     }
 
     @Override
@@ -102,7 +125,14 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 
-        actuator.apply(job, decision.actions(), context);
+        try {
+            actuator.apply(job, decision.actions(), context);
+        } catch (Actuator.PodRefused e) {
+            if (!PodCreationFailure.isRefusal(e.code())) {
+                throw e;
+            }
+            decision = PodCreationFailure.refused(job, decision, e.action(), e.code(), e.getMessage(), now);
+        }
         Instant actedAt = clock.instant(); // replacement pods exist from here on (resume latency)
         boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
         if (!deleted && !decision.status().equals(job.getStatus())) {

@@ -396,7 +396,9 @@ public final class TrainingRun {
 
   private void publish(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
       double loss, double examplesPerSecond, String phase, boolean forceFile) {
-    Position pos = schedule.position(Math.min(step, totalSteps - 1));
+    // the last trained step (step - 1), like the event=step log line and the operator's status at the end: every
+    // field of a report describes the same step
+    Position pos = schedule.position(Math.max(0, Math.min(step, totalSteps) - 1));
     Double eta = examplesPerSecond > 0
         ? (totalSteps - step) * (double) plan.batchSize() * cfg.training().gradientAccumulation() / examplesPerSecond : null;
     ProgressReport r = new ProgressReport(cfg.job().uid(), attempt, step, (double) step / plan.stepsPerEpoch(), pos.cycle(),

@@ -15,8 +15,22 @@ public final class ConditionTypes {
     /** The job gave up; terminal. */
     public static final String FAILED = "Failed";
 
+    /**
+     * kstatus: True while the trainer runs and after success (what {@code kubectl wait --for=condition=Ready} waits
+     * for); False with the blocking reason otherwise.
+     */
+    public static final String READY = "Ready";
+    /**
+     * kstatus: True while the operator is still acting on the current generation: pod being created or scheduled,
+     * admission (e.g. a Kueue gate), backoff, a preempted attempt being replaced, a suspend in progress.
+     */
+    public static final String RECONCILING = "Reconciling";
+    /** kstatus: True when no progress is possible without a change: Failed, a rejected spec. */
+    public static final String STALLED = "Stalled";
+
     /** All types, in the order the operator writes them. */
-    public static final List<String> ALL = List.of(ACCEPTED, RUNNING, SUSPENDED, SUCCEEDED, FAILED);
+    public static final List<String> ALL = List.of(ACCEPTED, RUNNING, SUSPENDED, SUCCEEDED, FAILED, READY, RECONCILING,
+            STALLED);
 
     private ConditionTypes() {
     }

@@ -13,7 +13,7 @@ public class FineTuneJobCondition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    @JsonPropertyDescription("Condition type: Accepted, Running, Suspended, Succeeded or Failed.")
+    @JsonPropertyDescription("Condition type: Accepted, Running, Suspended, Succeeded, Failed, Ready, Reconciling or Stalled.")
     @Required
     private String type;
 

@@ -17,7 +17,9 @@ public class FineTuneJobStatus {
     @JsonPropertyDescription("The metadata.generation this status was computed from.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Standard conditions, always all present: Accepted, Running, Suspended, Succeeded, Failed. "
+    @JsonPropertyDescription("Standard conditions, always all present: Accepted, Running, Suspended, Succeeded, Failed, and the kstatus "
+            + "ones Ready (trainer running or succeeded), Reconciling (the generation is still being acted on) and "
+            + "Stalled (failed or rejected: needs a change). "
             + "Reasons are CamelCase constants (dev.annealer.api.v1alpha1.Reasons).")
     private List<FineTuneJobCondition> conditions = new ArrayList<>();
 

@@ -28,6 +28,11 @@ public final class Reasons {
     public static final String NOT_RUNNING = "NotRunning";
     /** Event / Running=False: the pod was preempted or evicted; a new attempt follows at once. */
     public static final String PREEMPTED = "Preempted";
+    /**
+     * Running=False, Stalled=True, event: the API server refused the trainer pod (e.g. a quota or Pod Security 403,
+     * an invalid name); the message is the API server's. Retried every minute: fix the cause (quota, namespace policy).
+     */
+    public static final String POD_CREATION_FAILED = "PodCreationFailed";
     /** Event: a new attempt resumed from a checkpoint. */
     public static final String RESUMED = "Resumed";
     /** Event: an owned resource (pod, PVC, ConfigMap) was created. */
@@ -52,6 +57,16 @@ public final class Reasons {
     public static final String MAX_FAILURES_EXCEEDED = "MaxFailuresExceeded";
     /** Failed=True: more than failurePolicy.maxPreemptions preemptions. */
     public static final String MAX_PREEMPTIONS_EXCEEDED = "MaxPreemptionsExceeded";
+
+    // Ready / Reconciling / Stalled (kstatus); their other reasons repeat the reason of the condition that decided
+    /** Reconciling=False: the current generation is acted on (trainer running, suspended or finished). */
+    public static final String RECONCILED = "Reconciled";
+    /** Stalled=False. */
+    public static final String NOT_STALLED = "NotStalled";
+    /** Reconciling=True: the operator is deleting the pod of a suspended job (the trainer checkpoints on SIGTERM). */
+    public static final String SUSPENDING = "Suspending";
+    /** Reconciling=True / Ready=False: the job is being deleted; its trainer checkpoints on SIGTERM first. */
+    public static final String DELETING = "Deleting";
 
     // Trainer termination reasons (failed: reason=...)
     public static final String BAD_RECORD = "BadRecord";

@@ -39,10 +39,16 @@ public class Actuator {
             } else if (a instanceof Action.CreateProgressSecret) {
                 createIfAbsent(ctx, DesiredResources.progressSecret(job, newToken()));
             } else if (a instanceof Action.CreatePod c) {
-                createOrApply(ctx, DesiredResources.pod(job, c.attempt(), trainer));
+                try {
+                    createOrApply(ctx, DesiredResources.pod(job, c.attempt(), trainer));
+                } catch (KubernetesClientException e) {
+                    throw new PodRefused(c, e);
+                }
             } else if (a instanceof Action.DeletePod d) {
                 ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
                         .withGracePeriod(d.graceSeconds()).delete();
+            } else if (a instanceof Action.StopPod d) {
+                ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name()).delete();
             } else if (a instanceof Action.ReleaseCheckpointPvc) {
                 release(job, ctx);
             } else if (a instanceof Action.DeleteJob) {
@@ -90,6 +96,27 @@ public class Actuator {
                     p.getMetadata().getOwnerReferences().removeIf(o -> uid.equals(o.getUid()));
                     return p;
                 });
+    }
+
+    /** The API server answered a CreatePod with an error (the reconciler decides what it means). */
+    public static final class PodRefused extends RuntimeException {
+        private final transient Action.CreatePod action;
+        private final int code;
+
+        PodRefused(Action.CreatePod action, KubernetesClientException cause) {
+            super(cause.getStatus() != null && cause.getStatus().getMessage() != null ? cause.getStatus().getMessage()
+                    : cause.getMessage(), cause);
+            this.action = action;
+            this.code = cause.getCode();
+        }
+
+        public Action.CreatePod action() {
+            return action;
+        }
+
+        public int code() {
+            return code;
+        }
     }
 
     /** 32 random bytes, URL-safe base64: the progress channel's bearer token and HMAC key. */

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.annealer.api.v1alpha1.FineTuneJob;
+import dev.annealer.api.v1alpha1.Defaults;
 import dev.annealer.api.v1alpha1.FineTuneJobSpec;
+import dev.annealer.api.v1alpha1.ReclaimPolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -38,13 +40,15 @@ import java.util.Set;
 
 /**
  * The desired state of every resource a FineTuneJob owns: pure functions of the job (and, for the pod, the
- * attempt number and the operator's {@link TrainerSettings}). All carry a {@code controller=true} owner reference.
+ * attempt number and the operator's {@link TrainerSettings}). All carry a {@code controller=true} owner reference,
+ * except a retained checkpoint PVC.
  *
  * <ul>
  *   <li>ConfigMap {@code <job>-spec}: key {@code job.yaml} = apiVersion, kind, metadata (name, namespace, uid,
  *       generation) and spec, mounted at {@code /etc/annealer/job/}.</li>
  *   <li>PVC {@code <job>-checkpoints}: ReadWriteOnce, size {@code spec.checkpoint.storage.size} (1Gi),
- *       class {@code spec.checkpoint.storage.storageClassName}, mounted at {@code /var/lib/annealer/checkpoints}.</li>
+ *       class {@code spec.checkpoint.storage.storageClassName}, mounted at {@code /var/lib/annealer/checkpoints};
+ *       owned by the job only with {@code reclaimPolicy: Delete} (Retain, the default: labelled, never owned).</li>
  *   <li>Secret {@code <job>-progress}: key {@code token}, the bearer token of the progress channel.</li>
  *   <li>Pod {@code <job>-<attempt>}: see {@link #pod}.</li>
  * </ul>
@@ -137,7 +141,13 @@ public final class DesiredResources {
         var storage = job.getSpec().getCheckpoint() == null ? null : job.getSpec().getCheckpoint().getStorage();
         Quantity size = storage == null || storage.getSize() == null ? new Quantity(DEFAULT_STORAGE) : storage.getSize();
         String storageClass = storage == null ? null : storage.getStorageClassName();
-        return new PersistentVolumeClaimBuilder().withMetadata(meta(job, pvcName(job), Map.of()))
+        ObjectMeta meta = meta(job, pvcName(job), Map.of());
+        if (Defaults.reclaimPolicy(job.getSpec()) == ReclaimPolicy.RETAIN) {
+            // why: an owner reference lets the garbage collector (TTL, kubectl delete, foreground deletion) take the
+            // checkpoints; Retain means no deletion of the job ever takes them
+            meta.setOwnerReferences(List.of());
+        }
+        return new PersistentVolumeClaimBuilder().withMetadata(meta)
                 .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
                 .withNewResources().addToRequests("storage", size).endResources().endSpec().build();
     }

@@ -31,6 +31,10 @@ public sealed interface Action {
     record DeletePod(String name, long graceSeconds) implements Action {
     }
 
+    /** Delete a pod with its own grace period (the trainer checkpoints on SIGTERM): the job is being deleted. */
+    record StopPod(String name) implements Action {
+    }
+
     /** Remove the job's owner reference from the checkpoint PVC so it outlives the job (reclaimPolicy Retain). */
     record ReleaseCheckpointPvc() implements Action {
     }

@@ -2,6 +2,7 @@ package dev.annealer.operator.decide;
 
 import dev.annealer.api.v1alpha1.CheckpointStatus;
 import dev.annealer.api.v1alpha1.ConditionTypes;
+import dev.annealer.api.v1alpha1.Defaults;
 import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.FineTuneJobCondition;
 import dev.annealer.api.v1alpha1.FineTuneJobSpec;
@@ -9,13 +10,9 @@ import dev.annealer.api.v1alpha1.FineTuneJobStatus;
 import dev.annealer.api.v1alpha1.Phase;
 import dev.annealer.api.v1alpha1.ReclaimPolicy;
 import dev.annealer.api.v1alpha1.Reasons;
-import dev.annealer.api.JobSchedules;
 import dev.annealer.api.v1alpha1.ScheduleStatus;
 import dev.annealer.api.v1alpha1.TrainingMode;
 import dev.annealer.api.v1alpha1.StatusDisplay;
-import dev.annealer.schedule.Schedule;
-import dev.annealer.schedule.SchedulePosition;
-import dev.annealer.schedule.TrainingContext;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.observe.ContainerSnapshot;
 import dev.annealer.operator.observe.Observation;
@@ -112,6 +109,8 @@ public final class Decider {
             this.old = job.getStatus() == null ? new FineTuneJobStatus() : job.getStatus();
             this.s = Serialization.jsonMapper().convertValue(old, FineTuneJobStatus.class);
             s.setConditions(Conditions.complete(old.getConditions(), now, gen));
+            // why: every condition is re-evaluated for this generation; kubectl wait skips conditions of older ones
+            s.getConditions().forEach(c -> c.setObservedGeneration(gen));
             s.setObservedGeneration(gen);
             if (s.getPreemptions() == null) {
                 s.setPreemptions(0);
@@ -307,7 +306,7 @@ public final class Decider {
                 return;
             }
             long step = Long.parseLong(m.group(1));
-            s.setStep(step);
+            StatusAtStep.moveTo(spec, s, step);
             CheckpointStatus known = s.getLastCheckpoint();
             if (known == null || !m.group(2).equals(known.getName())) {
                 CheckpointStatus cp = new CheckpointStatus();
@@ -321,8 +320,7 @@ public final class Decider {
             Matcher m = SUCCEEDED.matcher(ending.message());
             boolean rangeTest = spec.getTraining() != null && spec.getTraining().getMode() == TrainingMode.LR_RANGE_TEST;
             if (m.matches()) {
-                s.setStep(Long.parseLong(m.group(1)));
-                finalPosition(s.getStep());
+                StatusAtStep.moveTo(spec, s, Long.parseLong(m.group(1)));
                 // why: a range test keeps no model; "checkpoint=none" is not a place to load one from
                 if (m.group(2) != null && !rangeTest && !"none".equals(m.group(2))) {
                     CheckpointStatus cp = s.getLastCheckpoint() == null ? new CheckpointStatus() : s.getLastCheckpoint();
@@ -364,34 +362,6 @@ public final class Decider {
             finished();
         }
 
-        /**
-         * status.schedule at the last trained step, from the schedule itself: the last progress poll may be older
-         * than the end. Not with restartOnPlateau (early restarts are known to the trainer only) or a budget in epochs.
-         */
-        void finalPosition(long step) {
-            if (spec.getSchedule() != null && spec.getSchedule().getRestartOnPlateau() != null) {
-                return;
-            }
-            try {
-                TrainingContext ctx = JobSchedules.context(spec, null);
-                if (!ctx.hasTotalSteps() || step < 1) {
-                    return;
-                }
-                SchedulePosition p = Schedule.of(JobSchedules.config(spec, null))
-                        .position(Math.min(step, ctx.totalSteps()) - 1);
-                ScheduleStatus sched = s.getSchedule() == null ? new ScheduleStatus() : s.getSchedule();
-                sched.setCycle(p.cycle());
-                sched.setCycleStep(p.cycleStep());
-                sched.setCycleLength(p.cycleLength());
-                sched.setCyclePeak(p.cyclePeak());
-                sched.setLearningRate(p.learningRate());
-                sched.setPhase(p.phase().name());
-                s.setSchedule(sched);
-            } catch (RuntimeException e) {
-                // the schedule was accepted at admission; if it cannot be rebuilt, keep the last reported position
-            }
-        }
-
         void fail(String reason, String message) {
             s.setPhase(Phase.FAILED);
             s.setCompletionTime(now.toString());
@@ -404,8 +374,8 @@ public final class Decider {
 
         /** Terminal: release a retained PVC, then wait for the TTL. */
         void finished() {
-            var cp = spec.getCheckpoint();
-            if (cp != null && cp.getReclaimPolicy() == ReclaimPolicy.RETAIN && obs.pvcOwnedByJob()) {
+            // why: Defaults, not spec.checkpoint: the CRD's default (Retain) is not applied when spec.checkpoint is absent
+            if (Defaults.reclaimPolicy(spec) == ReclaimPolicy.RETAIN && obs.pvcOwnedByJob()) {
                 actions.add(new Action.ReleaseCheckpointPvc());
             }
             Instant completion = s.getCompletionTime() == null ? null : Instant.parse(s.getCompletionTime());
@@ -546,6 +516,7 @@ public final class Decider {
         }
 
         Decision decision() {
+            KstatusConditions.derive(s, now, gen);
             s.setDisplay(StatusDisplay.of(s));
             return new Decision(actions, s, events, accounted, requeue);
         }

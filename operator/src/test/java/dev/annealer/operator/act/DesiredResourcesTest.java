@@ -26,7 +26,24 @@ class DesiredResourcesTest {
     private final FineTuneJob job = Jobs.sgdr();
 
     @Test
+    void aRetainedCheckpointPvcIsNeverOwnedAlsoWhenSpecCheckpointIsAbsent() {
+        // the CRD's default is Retain; the API server applies it only inside a present spec.checkpoint
+        job.getSpec().setCheckpoint(null);
+        PersistentVolumeClaim absent = DesiredResources.checkpointPvc(job);
+        assertThat(absent.getMetadata().getOwnerReferences()).as("no owner: GC (TTL, kubectl delete, foreground) "
+                + "cannot take it").isEmpty();
+        assertThat(absent.getMetadata().getLabels()).containsEntry("annealer.dev/job", "ft");
+        job.getSpec().setCheckpoint(new dev.annealer.api.v1alpha1.CheckpointSpec());
+        job.getSpec().getCheckpoint().setReclaimPolicy(dev.annealer.api.v1alpha1.ReclaimPolicy.RETAIN);
+        assertThat(DesiredResources.checkpointPvc(job).getMetadata().getOwnerReferences()).isEmpty();
+        job.getSpec().getCheckpoint().setReclaimPolicy(dev.annealer.api.v1alpha1.ReclaimPolicy.DELETE);
+        assertThat(DesiredResources.checkpointPvc(job).getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid()));
+    }
+
+    @Test
     void everyOwnedResourceHasAControllerOwnerReference() {
+        job.getSpec().getCheckpoint().setReclaimPolicy(dev.annealer.api.v1alpha1.ReclaimPolicy.DELETE);
         for (HasMetadata r : new HasMetadata[] {DesiredResources.specConfigMap(job), DesiredResources.checkpointPvc(job),
                 DesiredResources.progressSecret(job, "t"), DesiredResources.pod(job, 1, TrainerSettings.DEFAULT)}) {
             assertThat(r.getMetadata().getNamespace()).isEqualTo("team-a");

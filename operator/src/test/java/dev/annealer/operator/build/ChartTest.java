@@ -69,6 +69,22 @@ class ChartTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theArgoCdHealthCheckRendersAsTheArgocdCmKeyOnlyWhenEnabled(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws IOException {
+        assertThat(kind(render(new Helm(CHART).template().withName("annealer").withNamespace("annealer-system").call()),
+                "ConfigMap")).as("off by default").isEmpty();
+        Path values = tmp.resolve("values.yaml");
+        Files.writeString(values, "argocd:\n  healthCheck:\n    enabled: true\n");
+        List<Map<String, Object>> docs = render(new Helm(CHART).template().withName("annealer").withNamespace("annealer-system")
+                .withValuesFile(values).call());
+        Map<String, Object> cm = kind(docs, "ConfigMap").get(0);
+        assertThat(((Map<String, Object>) cm.get("metadata")).get("name")).isEqualTo("annealer-argocd-health");
+        String lua = (String) ((Map<String, Object>) cm.get("data")).get("resource.customizations.health.annealer.dev_FineTuneJob");
+        assertThat(lua).as("the shipped Lua, verbatim").isEqualTo(Files.readString(CHART.resolve("files/argocd/finetunejob-health.lua")));
+    }
+
+    @Test
     void chartShipsTheCrd() {
         assertThat(Files.exists(CHART.resolve("crds/" + ChartCrdsTest.CRD))).isTrue();
     }

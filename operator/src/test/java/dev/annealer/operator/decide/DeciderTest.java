@@ -50,7 +50,8 @@ class DeciderTest {
                     : obs.specConfigMapVersion().orElse(null);
             obs = obs.withOwnedResources(cm,
                     obs.pvcExists() || last.actions().contains(new Action.CreateCheckpointPvc()),
-                    obs.pvcOwnedByJob() || last.actions().contains(new Action.CreateCheckpointPvc()),
+                    obs.pvcOwnedByJob() || (last.actions().contains(new Action.CreateCheckpointPvc())
+                            && !DesiredResources.checkpointPvc(job).getMetadata().getOwnerReferences().isEmpty()),
                     obs.secretExists() || last.actions().contains(new Action.CreateProgressSecret()));
             // a created pod exists from now on, pending (the Observer only ever looks at the current attempt's pod)
             last.actions().stream().filter(a -> a instanceof Action.CreatePod).map(a -> ((Action.CreatePod) a).attempt())
@@ -534,11 +535,24 @@ class DeciderTest {
     void aRetainedPvcIsReleasedWhenTheJobFinishes() {
         World w = World.running();
         w.job.getSpec().getCheckpoint().setReclaimPolicy(ReclaimPolicy.RETAIN);
+        // a PVC owned by the job (created by an older operator, or under reclaimPolicy Delete before an edit)
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, true, true);
         Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
                 .decide();
         assertThat(d.actions()).contains(new Action.ReleaseCheckpointPvc());
         w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, false, true);
         assertThat(w.decide().actions()).doesNotContain(new Action.ReleaseCheckpointPvc());
+    }
+
+    @Test
+    void withoutSpecCheckpointTheDefaultRetainReleasesAnOwnedPvcWhenTheJobFinishes() {
+        World w = World.running();
+        w.job.getSpec().setCheckpoint(null);
+        w.obs = w.obs.withOwnedResources(w.obs.specConfigMapVersion().orElse(null), true, true, true);
+        Decision d = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000 paramsSha256=a loss=1"))
+                .decide();
+        assertThat(d.actions()).as("the CRD's default reclaimPolicy (Retain) applies without spec.checkpoint")
+                .contains(new Action.ReleaseCheckpointPvc());
     }
 
     @Test
