@@ -15,6 +15,8 @@ import dev.annealer.operator.metrics.OperatorMetrics;
 import dev.annealer.operator.observe.Observation;
 import dev.annealer.operator.observe.Observer;
 import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressPoller;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -62,6 +64,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     private final OperatorConfig config;
     private final OperatorMetrics metrics;
     private final Observer observer;
+    private final SimpleInboundEventSource<FineTuneJob> progressEvents = new SimpleInboundEventSource<>("progress");
+    private final ProgressPoller progressPoller;
     private final Actuator actuator;
     private final Decider.Settings settings;
     private final Clock clock;
@@ -70,7 +74,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         this.config = config;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
-        this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
+        ProgressClient client = new ProgressClient(config.progress().timeout());
+        // a new report triggers a reconcile of its job; fetches never run on a reconcile thread
+        this.progressPoller = new ProgressPoller(client::fetch, config.progress().concurrency(), config.progress().queue(),
+                config.progress().pollInterval(), progressEvents::propagateEvent);
+        this.observer = new Observer(progressPoller, config.trainer().progressPort());
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
                 config.trainer().progressPort(),
                 config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
@@ -83,7 +91,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     @Override
     public List<EventSource<?, FineTuneJob>> prepareEventSources(EventSourceContext<FineTuneJob> context) {
         return List.of(owned(Pod.class, context), owned(ConfigMap.class, context),
-                owned(PersistentVolumeClaim.class, context), owned(Secret.class, context));
+                owned(PersistentVolumeClaim.class, context), owned(Secret.class, context), progressEvents);
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,

@@ -218,11 +218,7 @@ public final class TrainingRun {
         Position pos = schedule.position(step);
         double lr = pos.learningRate();
         StepResult r = trainee.step(step, lr);
-        if (!Double.isFinite(r.loss())) {
-          throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
-              + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; "
-              + (lastCheckpoint == null ? "no checkpoint was written" : "checkpoint " + lastCheckpoint.name() + " is intact"));
-        }
+        checkStep(r, step, lr, lastCheckpoint);
         lastLoss = r.loss();
         step++;
         metrics.steps.increment();
@@ -476,6 +472,25 @@ public final class TrainingRun {
       return s == null || s.isBlank() ? dflt : Integer.parseInt(s.trim());
     } catch (NumberFormatException e) {
       return dflt;
+    }
+  }
+
+  /**
+   * Fails the run when a step saw a non-finite loss or gradient norm; the trainee has not applied that update, so the
+   * weights and the last checkpoint are still those of the step before.
+   */
+  static void checkStep(StepResult r, long step, double lr, ProgressReport.LastCheckpoint lastCheckpoint) {
+    String intact = lastCheckpoint == null ? "no checkpoint was written"
+        : "checkpoint " + lastCheckpoint.name() + " is intact";
+    if (!Double.isFinite(r.loss())) {
+      throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
+          + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; " + intact);
+    }
+    if (!Double.isFinite(r.gradNorm())) {
+      throw new TrainerFailure(Reason.NonFiniteGradient, "gradient norm became " + r.gradNorm() + " at step " + step
+          + " with a finite loss " + r.loss() + " (learning rate " + lr + "); the update was not applied. "
+          + "spec.optimizer.gradientClipNorm does not help (a NaN cannot be scaled): lower "
+          + "spec.optimizer.learningRate or check the data and model for values that overflow; " + intact);
     }
   }
 }

@@ -52,11 +52,23 @@ public final class Reasons {
     public static final String MAX_FAILURES_EXCEEDED = "MaxFailuresExceeded";
     /** Failed=True: more than failurePolicy.maxPreemptions preemptions. */
     public static final String MAX_PREEMPTIONS_EXCEEDED = "MaxPreemptionsExceeded";
+    /**
+     * Running=False: the API server refused to create the trainer pod (quota, Pod Security, an invalid pod); the
+     * message is the API server's. Retried; not a failure.
+     */
+    public static final String POD_CREATE_REJECTED = "PodCreateRejected";
+    /**
+     * Condition {@code ProgressStalled} and a Warning event: several preemptions in a row without status.step moving
+     * (e.g. the SIGTERM checkpoint does not fit in the grace period); the next attempt waits a backoff.
+     */
+    public static final String PREEMPTED_WITHOUT_PROGRESS = "PreemptedWithoutProgress";
 
     // Trainer termination reasons (failed: reason=...)
     public static final String BAD_RECORD = "BadRecord";
     public static final String MISSING_FILE = "MissingFile";
     public static final String NON_FINITE_LOSS = "NonFiniteLoss";
+    /** A NaN or infinite gradient with a finite loss; the update was not applied. */
+    public static final String NON_FINITE_GRADIENT = "NonFiniteGradient";
     public static final String SCHEDULE_CHANGED = "ScheduleChanged";
     public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
     public static final String CRASH = "Crash";

@@ -166,7 +166,7 @@ public final class Decider {
                 set(ConditionTypes.SUSPENDED, true, Reasons.SUSPEND_REQUESTED, "spec.suspend is true: pod " + pod.name()
                         + " is stopping; the trainer checkpoints on SIGTERM");
                 if (!pod.isDeleting()) {
-                    actions.add(new Action.DeletePod(pod.name(), graceSeconds()));
+                    actions.add(new Action.DeletePod(pod.name(), graceSeconds(pod)));
                 }
             } else {
                 set(ConditionTypes.SUSPENDED, false, Reasons.NOT_SUSPENDED, "spec.suspend is false");
@@ -512,7 +512,11 @@ public final class Decider {
                     .map(ContainerSnapshot.Terminated::finishedAt).filter(t -> !t.isAfter(now)).orElse(now);
         }
 
-        long graceSeconds() {
+        /** The grace the pod was created with (the operator's default when the spec names none), else the spec's. */
+        long graceSeconds(PodSnapshot pod) {
+            if (pod.graceSeconds() != null) {
+                return pod.graceSeconds();
+            }
             return spec.getTemplate() != null && spec.getTemplate().getTerminationGracePeriodSeconds() != null
                     ? spec.getTemplate().getTerminationGracePeriodSeconds() : 120;
         }

@@ -5,7 +5,8 @@ import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.Reasons;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.decide.Conditions;
-import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressPoller;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,17 +22,17 @@ import java.util.Set;
 /**
  * Builds the {@link Observation} of a job from the informer caches (plus one live GET when the pod of a live
  * attempt is missing from the cache, so a cache lag is never mistaken for a deletion) and, for a running trainer,
- * one authenticated progress fetch. Reads only.
+ * the latest progress report the {@link ProgressPoller} accepted (fetched off this thread). Reads only.
  */
 public class Observer {
 
     private static final Logger LOG = Logger.getLogger(Observer.class);
     private static final Set<String> LIVE = Set.of(Reasons.POD_PENDING, Reasons.POD_RUNNING);
 
-    private final ProgressClient progress;
+    private final ProgressPoller progress;
     private final int progressPort;
 
-    public Observer(ProgressClient progress, int progressPort) {
+    public Observer(ProgressPoller progress, int progressPort) {
         this.progress = progress;
         this.progressPort = progressPort;
     }
@@ -50,7 +51,9 @@ public class Observer {
                 pvc.isPresent(), pvcOwned, secret.isPresent());
 
         int attempt = job.getStatus() == null || job.getStatus().getAttempt() == null ? 0 : job.getStatus().getAttempt();
+        ResourceID id = ResourceID.fromResource(job);
         if (attempt <= 0) {
+            progress.forget(id);
             return obs;
         }
         String podName = DesiredResources.podName(job.getMetadata().getName(), attempt);
@@ -62,6 +65,7 @@ public class Observer {
             pod = Optional.ofNullable(ctx.getClient().pods().inNamespace(ns).withName(podName).get());
         }
         if (pod.isEmpty()) {
+            progress.forget(id);
             return obs;
         }
         PodSnapshot snapshot = PodSnapshots.of(pod.get());
@@ -69,12 +73,15 @@ public class Observer {
         boolean running = "Running".equals(snapshot.phase()) && snapshot.podIp() != null && !snapshot.isDeleting();
         Optional<String> token = secret.flatMap(Observer::token);
         if (live && running && token.isPresent()) {
-            ProgressClient.Result r = progress.fetch(snapshot.podIp(), progressPort, token.get());
-            if (r.report().isPresent()) {
-                obs = obs.withProgress(r.report().get());
+            Optional<dev.annealer.operator.progress.ProgressReport> report = progress.poll(id,
+                    new ProgressPoller.Target(uid, attempt, snapshot.podIp(), progressPort, token.get()));
+            if (report.isPresent()) {
+                obs = obs.withProgress(report.get());
             } else {
-                LOG.debugf("no progress from %s/%s: %s", ns, podName, r.problem());
+                LOG.tracef("no progress from %s/%s yet", ns, podName);
             }
+        } else {
+            progress.forget(id);
         }
         return obs;
     }

@@ -562,4 +562,24 @@ class DeciderTest {
         assertThat(List.of(d.events())).containsExactly(List.of());
     }
 
+
+    @Test
+    void aFinishedJobWithAHugeTtlIsStillWritten() {
+        World w = World.running();
+        w.job.getSpec().setTtlSecondsAfterFinished(Long.MAX_VALUE);
+        Decision done = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000"))
+                .at(Duration.ofMinutes(30)).decide();
+        assertThat(done.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+        assertThat(done.requeueAfter()).contains(Duration.ofSeconds(TtlPolicy.MAX_SECONDS));
+    }
+
+    @Test
+    void suspendWithoutASpecGraceUsesTheGraceThePodWasCreatedWith() {
+        World w = World.running();
+        w.job.getSpec().getTemplate().setTerminationGracePeriodSeconds(null);
+        w.job.getSpec().setSuspend(true);
+        // the operator's default (annealer.trainer.default-grace-seconds) made this pod with 600 s, not 120 s
+        Decision stop = w.pod(pod().grace(600L)).decide();
+        assertThat(stop.actions()).contains(new Action.DeletePod("ft-1", 600));
+    }
 }

@@ -60,4 +60,26 @@ class PoliciesTest {
         assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(59))).isEqualTo(new TtlPolicy.WaitUntil(Duration.ofSeconds(1)));
         assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(60))).isInstanceOf(TtlPolicy.DeleteNow.class);
     }
+
+    @Test
+    void aHugeTtlIsClampedInsteadOfOverflowing() {
+        Instant done = Instant.parse("2026-11-28T10:00:00Z");
+        // plusSeconds(Long.MAX_VALUE) throws DateTimeException: a finished job with this TTL could never be written
+        assertThat(TtlPolicy.evaluate(Long.MAX_VALUE, done, done)).isEqualTo(
+                new TtlPolicy.WaitUntil(Duration.ofSeconds(TtlPolicy.MAX_SECONDS)));
+        assertThat(TtlPolicy.evaluate(Long.MAX_VALUE, done, Instant.MAX)).isInstanceOf(TtlPolicy.DeleteNow.class);
+        assertThat(TtlPolicy.evaluate(-5L, done, done)).isInstanceOf(TtlPolicy.DeleteNow.class);
+    }
+
+    /** The CRD's defaults are what the API server fills in; the code's fallbacks must say the same thing. */
+    @Test
+    void theCrdDefaultsAndMaximaAgreeWithThePolicies() throws Exception {
+        var crd = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(java.nio.file.Path.of("../crds/finetunejobs.annealer.dev-v1.yml").toFile());
+        var spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        var backoff = spec.at("/failurePolicy/properties/backoff/properties");
+        assertThat(backoff.at("/maxSeconds/default").asLong()).isEqualTo(BackoffPolicy.DEFAULT.max().toSeconds());
+        assertThat(backoff.at("/initialSeconds/default").asLong()).isEqualTo(BackoffPolicy.DEFAULT.initial().toSeconds());
+        assertThat(spec.at("/ttlSecondsAfterFinished/maximum").asLong()).isEqualTo(TtlPolicy.MAX_SECONDS);
+    }
 }
