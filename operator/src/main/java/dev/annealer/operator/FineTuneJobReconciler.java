@@ -9,6 +9,7 @@ import dev.annealer.operator.act.TrainerSettings;
 import dev.annealer.operator.decide.Action;
 import dev.annealer.operator.decide.Decider;
 import dev.annealer.operator.decide.Decision;
+import dev.annealer.operator.decide.PodCreateRejection;
 import dev.annealer.operator.decide.PodEnding;
 import dev.annealer.operator.decide.PodEndingClassifier;
 import dev.annealer.operator.metrics.OperatorMetrics;
@@ -37,6 +38,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reconciles a FineTuneJob in three steps: {@link Observer observe} (caches + progress channel, reads only),
@@ -110,7 +112,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 
-        actuator.apply(job, decision.actions(), context);
+        Optional<PodCreateRejection.Rejected> rejected = actuator.apply(job, decision.actions(), context);
+        if (rejected.isPresent()) {
+            // the API server's words go into status: a refused pod must never look like a silent Pending
+            decision = PodCreateRejection.apply(job, decision, rejected.get(), now, podCreateRetry());
+        }
         Instant actedAt = clock.instant(); // replacement pods exist from here on (resume latency)
         boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
         if (!deleted && !decision.status().equals(job.getStatus())) {
@@ -123,6 +129,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
         UpdateControl<FineTuneJob> control = UpdateControl.noUpdate();
         decision.requeueAfter().ifPresent(control::rescheduleAfter);
         return control;
+    }
+
+    /** How long a refused pod waits before it is asked for again: six polls (30 s by default). */
+    private java.time.Duration podCreateRetry() {
+        return config.progress().pollInterval().multipliedBy(6);
     }
 
     /** The one status write: server-side apply of the status alone in production, a status update in tests. */

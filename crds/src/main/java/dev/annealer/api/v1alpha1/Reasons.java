@@ -70,6 +70,11 @@ public final class Reasons {
     /** A NaN or infinite gradient with a finite loss; the update was not applied. */
     public static final String NON_FINITE_GRADIENT = "NonFiniteGradient";
     public static final String SCHEDULE_CHANGED = "ScheduleChanged";
+    /**
+     * The checkpoint's data cursor (seed, batch size, accumulation, shuffle, records, data file digest) differs from
+     * what the spec and data give now, and spec.checkpoint.onScheduleChange is Refuse.
+     */
+    public static final String DATA_ORDER_CHANGED = "DataOrderChanged";
     public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
     public static final String CRASH = "Crash";
     /** The job asked for GPUs (spec.resources.gpus > 0) and the trainer saw fewer usable ones. */

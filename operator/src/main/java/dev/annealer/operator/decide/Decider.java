@@ -212,6 +212,7 @@ public final class Decider {
                     events.add(JobEvent.warning(Reasons.PREEMPTED, ending.message() + "; preemption "
                             + s.getPreemptions() + ", not counted as a failure"));
                     set(ConditionTypes.RUNNING, false, Reasons.PREEMPTED, ending.message());
+                    preemptionStreak(ending);
                 }
                 case FAILURE -> {
                     s.setFailures(s.getFailures() + 1);
@@ -260,6 +261,16 @@ public final class Decider {
                 return;
             }
             String runningReason = Conditions.reason(s.getConditions(), ConditionTypes.RUNNING).orElse("");
+            if (Reasons.PREEMPTED_WITHOUT_PROGRESS.equals(runningReason)) {
+                Optional<Duration> stall = StallPolicy.delay(s.getPreemptionsWithoutProgress() == null ? 0
+                        : s.getPreemptionsWithoutProgress(), backoffPolicy());
+                Instant due = (endedAt != null ? endedAt : backoffAnchor()).plus(stall.orElse(Duration.ZERO));
+                if (now.isBefore(due)) {
+                    s.setPhase(Phase.PENDING);
+                    requeue = Optional.of(Duration.between(now, due));
+                    return;
+                }
+            }
             if (Reasons.BACKING_OFF.equals(runningReason) && s.getFailures() > 0) {
                 BackoffPolicy backoff = spec.getFailurePolicy() == null || spec.getFailurePolicy().getBackoff() == null
                         ? BackoffPolicy.DEFAULT : BackoffPolicy.of(spec.getFailurePolicy().getBackoff().getInitialSeconds(),
@@ -282,6 +293,7 @@ public final class Decider {
             int next = s.getAttempt() + 1;
             String podName = DesiredResources.podName(name, next);
             Optional<Instant> replacedEnd = Reasons.PREEMPTED.equals(previousRunningReason)
+                    || Reasons.PREEMPTED_WITHOUT_PROGRESS.equals(previousRunningReason)
                     ? Optional.ofNullable(endedAt) : Optional.empty();
             actions.add(new Action.CreatePod(next, replacedEnd));
             s.setAttempt(next);
@@ -299,6 +311,33 @@ public final class Decider {
                         : "resumes from checkpoint " + s.getLastCheckpoint().getName())));
             }
             requeue = Optional.of(settings.pollInterval());
+        }
+
+        /** {@link StallPolicy}: count preemptions without progress; from the threshold on, say so and back off. */
+        void preemptionStreak(PodEnding ending) {
+            int streak = StallPolicy.streak(s.getPreemptionsWithoutProgress(), s.getStepAtLastPreemption(), s.getStep());
+            long step = s.getStep() == null ? 0 : s.getStep();
+            s.setPreemptionsWithoutProgress(streak);
+            s.setStepAtLastPreemption(step);
+            Optional<Duration> delay = StallPolicy.delay(streak, backoffPolicy());
+            if (delay.isEmpty()) {
+                return;
+            }
+            Long grace = obs.pod().map(PodSnapshot::graceSeconds).orElse(null);
+            String message = streak + " preemptions in a row without status.step moving past step " + step
+                    + " (last: " + ending.message() + "). If the trainer's SIGTERM checkpoint takes longer than "
+                    + "terminationGracePeriodSeconds" + (grace == null ? "" : " (" + grace + " s)") + ", raise "
+                    + "spec.template.terminationGracePeriodSeconds or checkpoint more often (spec.checkpoint.everySteps); "
+                    + "the next attempt waits " + delay.get().toSeconds() + " s (spec.failurePolicy.backoff); "
+                    + "spec.failurePolicy.maxPreemptions bounds the preemptions";
+            set(ConditionTypes.RUNNING, false, Reasons.PREEMPTED_WITHOUT_PROGRESS, message);
+            events.add(JobEvent.warning(Reasons.PREEMPTED_WITHOUT_PROGRESS, message));
+        }
+
+        BackoffPolicy backoffPolicy() {
+            return spec.getFailurePolicy() == null || spec.getFailurePolicy().getBackoff() == null
+                    ? BackoffPolicy.DEFAULT : BackoffPolicy.of(spec.getFailurePolicy().getBackoff().getInitialSeconds(),
+                            spec.getFailurePolicy().getBackoff().getMaxSeconds());
         }
 
         void recordCheckpointedAfterPreemption(String termination) {

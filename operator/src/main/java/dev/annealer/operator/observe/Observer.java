@@ -57,12 +57,15 @@ public class Observer {
             return obs;
         }
         String podName = DesiredResources.podName(job.getMetadata().getName(), attempt);
-        Optional<Pod> pod = named(ctx, Pod.class, podName);
+        // the informer maps a pod to its owner by name, so a same-named earlier job's pod could show up here too
+        Optional<Pod> pod = named(ctx, Pod.class, podName).filter(p -> controlledBy(p, uid));
         boolean live = Conditions.reason(job.getStatus().getConditions(), ConditionTypes.RUNNING).map(LIVE::contains)
                 .orElse(false);
         if (pod.isEmpty() && live) {
             // the cache may lag behind our own create: ask the API server before calling the pod gone
-            pod = Optional.ofNullable(ctx.getClient().pods().inNamespace(ns).withName(podName).get());
+            // only our pod: a pod of that name left by an earlier job with the same name is not this attempt's
+            pod = Optional.ofNullable(ctx.getClient().pods().inNamespace(ns).withName(podName).get())
+                    .filter(p -> controlledBy(p, uid));
         }
         if (pod.isEmpty()) {
             progress.forget(id);
@@ -84,6 +87,12 @@ public class Observer {
             progress.forget(id);
         }
         return obs;
+    }
+
+    /** Whether the pod's controller owner reference names the job with this UID. */
+    static boolean controlledBy(Pod pod, String uid) {
+        return uid != null && pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
+                .stream().anyMatch(o -> Boolean.TRUE.equals(o.getController()) && uid.equals(o.getUid()));
     }
 
     static Optional<String> token(Secret s) {

@@ -73,6 +73,12 @@ final class Pods {
         return this;
     }
 
+    Pods exitedAt(int code, String reason, String msg, Instant at) {
+        exited(code, reason, msg);
+        trainer = ContainerSnapshot.terminated(code, reason, msg, at);
+        return this;
+    }
+
     Pods waiting(String r) {
         trainer = ContainerSnapshot.waiting(r, "detail");
         phase = "Pending";

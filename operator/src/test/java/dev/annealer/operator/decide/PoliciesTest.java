@@ -82,4 +82,24 @@ class PoliciesTest {
         assertThat(backoff.at("/initialSeconds/default").asLong()).isEqualTo(BackoffPolicy.DEFAULT.initial().toSeconds());
         assertThat(spec.at("/ttlSecondsAfterFinished/maximum").asLong()).isEqualTo(TtlPolicy.MAX_SECONDS);
     }
+
+    @ParameterizedTest(name = "streak {0}, step at last preemption {1}, step now {2} -> {3}")
+    @CsvSource({
+            ",,,1",          // first preemption before any step: no progress since the start
+            ",,500,0",       // first preemption after progress
+            "0,500,500,1",   // the SIGTERM checkpoint was lost: same step again
+            "2,500,500,3",
+            "3,500,450,4",   // behind (resumed from an older checkpoint and preempted before catching up)
+            "5,500,501,0"})  // any progress ends the streak
+    void preemptionStreak(Integer streak, Long before, Long now, int expected) {
+        assertThat(StallPolicy.streak(streak, before, now)).isEqualTo(expected);
+    }
+
+    @Test
+    void theThirdPreemptionWithoutProgressStartsTheBackoff() {
+        assertThat(StallPolicy.delay(2, BackoffPolicy.DEFAULT)).isEmpty();
+        assertThat(StallPolicy.delay(3, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(10));
+        assertThat(StallPolicy.delay(4, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(20));
+        assertThat(StallPolicy.delay(40, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(300));
+    }
 }
