@@ -27,7 +27,7 @@ class DataCursorTest {
     assertThat(DataCursor.mismatch(at(3, 16, 200, "sha256:aa"), at(4, 16, 200, "sha256:aa"))).get().asString()
         .isEqualTo("seed 3 -> 4");
     assertThat(DataCursor.mismatch(at(3, 16, 200, "sha256:aa"), at(3, 32, 200, "sha256:aa"))).get().asString()
-        .contains("batchSize 16 -> 32").contains("offset");
+        .contains("batchSize 16 -> 32").contains("stepsPerEpoch 13 -> 7");
     assertThat(DataCursor.mismatch(at(3, 16, 200, "sha256:aa"), at(3, 16, 200, "sha256:bb"))).get().asString()
         .isEqualTo("dataSha256 sha256:aa -> sha256:bb");
   }
