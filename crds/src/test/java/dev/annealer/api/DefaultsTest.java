@@ -67,7 +67,7 @@ class DefaultsTest {
         assertThat(Defaults.maxFailures(s)).isEqualTo(3);
         assertThat(Defaults.maxPreemptions(s)).isEqualTo(-1);
         assertThat(Defaults.backoffInitialSeconds(s)).isEqualTo(10);
-        assertThat(Defaults.backoffMaxSeconds(s)).isEqualTo(600);
+        assertThat(Defaults.backoffMaxSeconds(s)).isEqualTo(300);
     }
 
     @Test

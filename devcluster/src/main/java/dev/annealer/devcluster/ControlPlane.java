@@ -65,6 +65,8 @@ public final class ControlPlane implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::stopProcesses, "control-plane-shutdown");
     private int apiPort;
     private KubernetesClient adminClient;
+    private List<String> apiServerCommand;
+    private Process apiServer;
 
     /**
      * API server + etcd only (what API-server tests need), in a temporary directory deleted on close.
@@ -147,7 +149,8 @@ public final class ControlPlane implements AutoCloseable {
                 cmd.add("--disable-admission-plugins=ServiceAccount");
             }
             cmd.addAll(extraApiServerFlags);
-            spawn("kube-apiserver", cmd);
+            apiServerCommand = List.copyOf(cmd);
+            apiServer = spawn("kube-apiserver", cmd);
             waitReady(certDir.resolve("apiserver.crt"));
             adminClient = clientWithToken(adminToken);
             writeKubeconfig();
@@ -257,13 +260,47 @@ public final class ControlPlane implements AutoCloseable {
         Files.writeString(kubeconfig(), yaml);
     }
 
-    private void spawn(String name, List<String> cmd) throws IOException {
+    private Process spawn(String name, List<String> cmd) throws IOException {
+        return spawn(name, cmd, false);
+    }
+
+    private Process spawn(String name, List<String> cmd, boolean appendLog) throws IOException {
         if (!Files.isExecutable(Path.of(cmd.get(0)))) {
             throw new IllegalStateException(cmd.get(0) + " is missing: build it with hack/k8s-binaries.sh");
         }
         Path log = logDir.resolve(name + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                        : ProcessBuilder.Redirect.to(log.toFile())).start();
         processes.add(p);
+        return p;
+    }
+
+    /**
+     * Fault injection: SIGKILLs kube-apiserver, keeps it down for {@code down}, then starts it again with the same
+     * flags, port and certificates and waits until it is ready. etcd, the scheduler and the controller manager keep
+     * running; clients (informers) see the outage and must recover on their own.
+     */
+    public synchronized void restartApiServer(Duration down) {
+        if (apiServer == null) {
+            throw new IllegalStateException("the control plane has not been started");
+        }
+        try {
+            apiServer.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            processes.remove(apiServer);
+            Thread.sleep(down.toMillis());
+            // why: the old process may still hold the port for a moment after it died
+            apiServer = spawn("kube-apiserver", apiServerCommand, true);
+            // processes are stopped in reverse start order; keep the API server before the components that use it
+            processes.remove(apiServer);
+            processes.add(1, apiServer);
+            waitReady(workDir.resolve("certs/apiserver.crt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting kube-apiserver", e);
+        }
     }
 
     private void waitReady(Path servingCert) {

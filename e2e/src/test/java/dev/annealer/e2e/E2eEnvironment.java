@@ -240,6 +240,11 @@ public final class E2eEnvironment implements AutoCloseable {
         }
     }
 
+    /** Fault injection: kube-apiserver SIGKILLed, down for {@code down}, started again (same port and state). */
+    public void restartApiServer(Duration down) {
+        cp.restartApiServer(down);
+    }
+
     public boolean operatorAlive() {
         return operator != null && operator.isAlive();
     }

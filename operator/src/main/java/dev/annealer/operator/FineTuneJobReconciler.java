@@ -10,13 +10,15 @@ import dev.annealer.operator.decide.Action;
 import dev.annealer.operator.decide.Decider;
 import dev.annealer.operator.decide.Decision;
 import dev.annealer.operator.decide.DeletionPolicy;
-import dev.annealer.operator.decide.PodCreationFailure;
+import dev.annealer.operator.decide.PodCreateRejection;
 import dev.annealer.operator.decide.PodEnding;
 import dev.annealer.operator.decide.PodEndingClassifier;
 import dev.annealer.operator.metrics.OperatorMetrics;
 import dev.annealer.operator.observe.Observation;
 import dev.annealer.operator.observe.Observer;
 import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressPoller;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -40,6 +42,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reconciles a FineTuneJob in three steps: {@link Observer observe} (caches + progress channel, reads only),
@@ -67,6 +70,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     private final OperatorConfig config;
     private final OperatorMetrics metrics;
     private final Observer observer;
+    private final SimpleInboundEventSource<FineTuneJob> progressEvents = new SimpleInboundEventSource<>("progress");
+    private final ProgressPoller progressPoller;
     private final Actuator actuator;
     private final Decider.Settings settings;
     private final Clock clock;
@@ -75,7 +80,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         this.config = config;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
-        this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
+        ProgressClient client = new ProgressClient(config.progress().timeout());
+        // a new report triggers a reconcile of its job; fetches never run on a reconcile thread
+        this.progressPoller = new ProgressPoller(client::fetch, config.progress().concurrency(), config.progress().queue(),
+                config.progress().pollInterval(), progressEvents::propagateEvent);
+        this.observer = new Observer(progressPoller, config.trainer().progressPort());
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
                 config.trainer().progressPort(),
                 config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
@@ -90,7 +99,8 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         return List.of(owned(Pod.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(ConfigMap.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(PersistentVolumeClaim.class, context, new RetainedPvcMapper()),
-                owned(Secret.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)));
+                owned(Secret.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
+                progressEvents);
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,
@@ -125,13 +135,10 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 
-        try {
-            actuator.apply(job, decision.actions(), context);
-        } catch (Actuator.PodRefused e) {
-            if (!PodCreationFailure.isRefusal(e.code())) {
-                throw e;
-            }
-            decision = PodCreationFailure.refused(job, decision, e.action(), e.code(), e.getMessage(), now);
+        Optional<PodCreateRejection.Rejected> rejected = actuator.apply(job, decision.actions(), context);
+        if (rejected.isPresent()) {
+            // the API server's words go into status: a refused pod must never look like a silent Pending
+            decision = PodCreateRejection.apply(job, decision, rejected.get(), now, podCreateRetry());
         }
         Instant actedAt = clock.instant(); // replacement pods exist from here on (resume latency)
         boolean deleted = decision.actions().stream().anyMatch(a -> a instanceof Action.DeleteJob);
@@ -145,6 +152,11 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         UpdateControl<FineTuneJob> control = UpdateControl.noUpdate();
         decision.requeueAfter().ifPresent(control::rescheduleAfter);
         return control;
+    }
+
+    /** How long a refused pod waits before it is asked for again: six polls (30 s by default). */
+    private java.time.Duration podCreateRetry() {
+        return config.progress().pollInterval().multipliedBy(6);
     }
 
     /** The one status write: server-side apply of the status alone in production, a status update in tests. */

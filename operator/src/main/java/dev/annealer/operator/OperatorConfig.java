@@ -63,8 +63,17 @@ public interface OperatorConfig {
         @WithDefault("5s")
         Duration pollInterval();
 
+        /** Bound of one whole progress exchange (connect, headers and body). */
         @WithDefault("2s")
         Duration timeout();
+
+        /** Threads that poll trainers (off the reconcile threads); one fetch per job at a time. */
+        @WithDefault("8")
+        int concurrency();
+
+        /** Fetches that may wait for a polling thread; beyond that a poll is skipped until the next reconcile. */
+        @WithDefault("10000")
+        int queue();
     }
 
 }

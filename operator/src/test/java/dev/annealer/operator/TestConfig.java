@@ -59,6 +59,16 @@ public final class TestConfig implements OperatorConfig {
             public Duration timeout() {
                 return Duration.ofMillis(300);
             }
+
+            @Override
+            public int concurrency() {
+                return 2;
+            }
+
+            @Override
+            public int queue() {
+                return 100;
+            }
         };
     }
 

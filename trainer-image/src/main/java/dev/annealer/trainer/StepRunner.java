@@ -21,7 +21,10 @@ public final class StepRunner {
   /** One micro-batch, row-major features. */
   public record Batch(float[] features, float[] labels, int size) {}
 
-  /** What one step observed. {@code loss} is the mean over micro-batches before the update. */
+  /**
+   * What one step observed. {@code loss} is the mean over micro-batches before the update; {@code gradNorm} the
+   * global 2-norm of the gradient before clipping. When either is not finite, the update was <em>not</em> applied.
+   */
   public record StepResult(double loss, double gradNorm) {}
 
   private final TrainableModel model;
@@ -68,7 +71,10 @@ public final class StepRunner {
     for (Map.Entry<String, float[]> e : grads.entrySet()) {
       slots.add(new ParamSlot(e.getKey(), master.get(e.getKey()), e.getValue(), multipliers.getOrDefault(e.getKey(), 1.0)));
     }
-    double norm = clipNorm != null ? GradientClipping.clip(slots, clipNorm) : Double.NaN;
+    double norm = clipNorm != null ? GradientClipping.clip(slots, clipNorm) : GradientClipping.norm(slots);
+    if (!Double.isFinite(norm)) {
+      return new StepResult(loss, norm); // a NaN/inf gradient would poison the weights and the optimizer moments
+    }
     optimizer.step(slots, lr);
     for (String name : grads.keySet()) {
       model.write(name, master.get(name));

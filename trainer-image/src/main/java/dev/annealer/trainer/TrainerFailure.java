@@ -7,7 +7,7 @@ package dev.annealer.trainer;
 public final class TrainerFailure extends RuntimeException {
   /** Reasons written as {@code failed: reason=<Reason> ...}; the operator's contract. */
   public enum Reason {
-    InvalidSpec(2), BadRecord(2), MissingFile(2), NonFiniteLoss(2), ScheduleChanged(2), CorruptCheckpoint(2),
+    InvalidSpec(2), BadRecord(2), MissingFile(2), NonFiniteLoss(2), NonFiniteGradient(2), ScheduleChanged(2), DataOrderChanged(2), CorruptCheckpoint(2),
     CheckpointDirNotWritable(2), MissingLocalFile(2), NoGPU(1), Crash(1);
 
     public final int exitCode;

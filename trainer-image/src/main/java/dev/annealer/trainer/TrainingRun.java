@@ -9,6 +9,8 @@ import dev.annealer.trainer.checkpoint.CheckpointStore;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
+import dev.annealer.trainer.data.DataCursor;
+import dev.annealer.trainer.data.Locations;
 import dev.annealer.trainer.device.DeviceChoice;
 import dev.annealer.trainer.device.GpuEnvironment;
 import dev.annealer.trainer.optim.OptimizerState;
@@ -63,6 +65,8 @@ public final class TrainingRun {
   private final AtomicReference<ProgressReport> report = new AtomicReference<>();
   private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
   private ProgressReport.LastCheckpoint lastCheckpoint;
+  /** sha256 of the training data file, null when it is no regular file. */
+  private String dataSha256;
   private Double validationLoss;
   /** The step {@link #validationLoss} and {@link #evalMetrics} were measured after (null before any evaluation). */
   private Long validationStep;
@@ -132,12 +136,19 @@ public final class TrainingRun {
             + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
-      long step = resume(cfg, store, schedule, trainee);
+      dataSha256 = DataCursor.sha256(Locations.resolve(cfg.data().train(), o.env()));
+      long step = resume(cfg, store, schedule, trainee, plan);
       return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
   }
 
-  private long resume(JobConfig cfg, CheckpointStore store, TrainingSchedule schedule, Trainee trainee) throws IOException {
+  /** The data cursor at {@code step} under the current spec and data (written with every checkpoint). */
+  private Map<String, Object> dataCursor(BatchPlan plan, long step) {
+    return DataCursor.at(plan, step, plan.seed(), plan.accumulation(), plan.shuffle(), plan.records(), dataSha256);
+  }
+
+  private long resume(JobConfig cfg, CheckpointStore store, TrainingSchedule schedule, Trainee trainee, BatchPlan plan)
+      throws IOException {
     boolean any = !store.checkpointsNewestFirst().isEmpty();
     Optional<CheckpointStore.Loaded> found = store.latestValid();
     if (found.isEmpty()) {
@@ -164,6 +175,21 @@ public final class TrainingRun {
       log("event=warning message=" + quote("schedule changed since " + c.name() + " (" + was + " -> "
           + schedule.fingerprint() + "); continuing at step " + c.step() + " on the new curve as "
           + "spec.checkpoint.onScheduleChange says"));
+    }
+    // the same mechanism for the data order: the batches after this step depend on seed, batch size, accumulation,
+    // shuffle and the records themselves, all of which can change under a checkpoint
+    @SuppressWarnings("unchecked")
+    Optional<String> moved = DataCursor.mismatch((Map<String, Object>) m.get("dataCursor"), dataCursor(plan, c.step()));
+    if (moved.isPresent()) {
+      if (cfg.checkpoint().onScheduleChange().equals("Refuse")) {
+        throw new TrainerFailure(Reason.DataOrderChanged, "checkpoint " + c.name() + " was written reading the data in "
+            + "another order than spec.training and spec.data give now (" + moved.get() + "): a resume would not "
+            + "continue the same run. Restore spec.training (seed, batchSize, gradientAccumulation) and the data "
+            + "file, start in an empty checkpoint directory, or set spec.checkpoint.onScheduleChange: Continue to "
+            + "continue at step " + c.step() + " in the new order");
+      }
+      log("event=warning message=" + quote("data order changed since " + c.name() + " (" + moved.get()
+          + "); continuing at step " + c.step() + " in the new order as spec.checkpoint.onScheduleChange says"));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> opt = (Map<String, Object>) m.get("optimizer");
@@ -227,11 +253,7 @@ public final class TrainingRun {
         Position pos = schedule.position(step);
         double lr = pos.learningRate();
         StepResult r = trainee.step(step, lr);
-        if (!Double.isFinite(r.loss())) {
-          throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
-              + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; "
-              + (lastCheckpoint == null ? "no checkpoint was written" : "checkpoint " + lastCheckpoint.name() + " is intact"));
-        }
+        checkStep(r, step, lr, lastCheckpoint);
         lastLoss = r.loss();
         step++;
         metrics.steps.increment();
@@ -343,14 +365,7 @@ public final class TrainingRun {
         "attempt", attempt));
     m.put("step", step);
     m.put("epoch", (double) step / plan.stepsPerEpoch());
-    Map<String, Object> cursor = new LinkedHashMap<>();
-    cursor.put("epoch", plan.epochOf(step));
-    cursor.put("offset", plan.offsetOf(step));
-    cursor.put("stepsPerEpoch", plan.stepsPerEpoch());
-    cursor.put("batchSize", plan.batchSize());
-    cursor.put("gradientAccumulation", cfg.training().gradientAccumulation());
-    cursor.put("shuffle", cfg.data().shuffle());
-    m.put("dataCursor", cursor);
+    m.put("dataCursor", dataCursor(plan, step));
     Position pos = schedule.position(step);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("fingerprint", schedule.fingerprint());
@@ -492,6 +507,25 @@ public final class TrainingRun {
       return s == null || s.isBlank() ? dflt : Integer.parseInt(s.trim());
     } catch (NumberFormatException e) {
       return dflt;
+    }
+  }
+
+  /**
+   * Fails the run when a step saw a non-finite loss or gradient norm; the trainee has not applied that update, so the
+   * weights and the last checkpoint are still those of the step before.
+   */
+  static void checkStep(StepResult r, long step, double lr, ProgressReport.LastCheckpoint lastCheckpoint) {
+    String intact = lastCheckpoint == null ? "no checkpoint was written"
+        : "checkpoint " + lastCheckpoint.name() + " is intact";
+    if (!Double.isFinite(r.loss())) {
+      throw new TrainerFailure(Reason.NonFiniteLoss, "loss became " + r.loss() + " at step " + step + " (learning rate "
+          + lr + "): lower spec.optimizer.learningRate, set spec.optimizer.gradientClipNorm, or check the data; " + intact);
+    }
+    if (!Double.isFinite(r.gradNorm())) {
+      throw new TrainerFailure(Reason.NonFiniteGradient, "gradient norm became " + r.gradNorm() + " at step " + step
+          + " with a finite loss " + r.loss() + " (learning rate " + lr + "); the update was not applied. "
+          + "spec.optimizer.gradientClipNorm does not help (a NaN cannot be scaled): lower "
+          + "spec.optimizer.learningRate or check the data and model for values that overflow; " + intact);
     }
   }
 }

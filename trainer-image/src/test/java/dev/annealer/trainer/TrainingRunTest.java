@@ -155,6 +155,25 @@ class TrainingRunTest {
     assertThat(stdout).contains("schedule changed since step-000000000030").contains("done step=60");
   }
 
+  /** Issue 12 (8): spec.training stays editable and data files can change; the cursor in the checkpoint notices. */
+  @Test
+  void aResumeThatWouldReadTheDataInAnotherOrderFollowsOnScheduleChange() throws Exception {
+    assertThat(run(job("", COSINE, "0.01", 30))).isZero();
+    String reseeded = job("", COSINE, "0.01", 30).replace("seed: 3", "seed: 4");
+    assertThat(run(reseeded)).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=DataOrderChanged checkpoint step-000000000030 was "
+        + "written reading the data in another order").contains("seed 3 -> 4").contains("onScheduleChange: Continue");
+    assertThat(run(reseeded.replace("keepLast: 2}", "keepLast: 2, onScheduleChange: Continue}"))).isZero();
+    assertThat(stdout).contains("data order changed since step-000000000030 (seed 3 -> 4)");
+    // the spec as before, but two records of the file swapped places
+    Path train = dir.resolve("train.csv");
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(train));
+    java.util.Collections.swap(lines, 1, 2);
+    Files.write(train, lines);
+    assertThat(run(job("", COSINE, "0.01", 30))).isEqualTo(2);
+    assertThat(Files.readString(term)).startsWith("failed: reason=DataOrderChanged").contains("dataSha256 sha256:");
+  }
+
   @Test
   void lrRangeTestWritesCsvPlotAndSuggestion() throws Exception {
     String yaml = job("", COSINE, "0.01", 60).replace("training: {maxSteps: 60,",

@@ -19,7 +19,7 @@ public class BackoffSpec {
     private Long initialSeconds;
 
     @JsonPropertyDescription("Upper bound of the delay, in seconds (>= 0).")
-    @Default("600")
+    @Default("300")
     @Min(0)
     private Long maxSeconds;
 

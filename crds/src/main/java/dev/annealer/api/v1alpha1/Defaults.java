@@ -24,7 +24,7 @@ public final class Defaults {
     /** -1: unlimited. */
     public static final int MAX_PREEMPTIONS = -1;
     public static final long BACKOFF_INITIAL_SECONDS = 10;
-    public static final long BACKOFF_MAX_SECONDS = 600;
+    public static final long BACKOFF_MAX_SECONDS = 300;
 
     private Defaults() {
     }

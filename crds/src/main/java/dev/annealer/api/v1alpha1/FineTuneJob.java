@@ -70,6 +70,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         + "(has(self.spec.schedule) == has(oldSelf.spec.schedule) && (!has(self.spec.schedule) || self.spec.schedule == oldSelf.spec.schedule))",
         message = "spec.schedule is immutable once the job has started (status.startTime is set): "
                 + "the checkpoints are fingerprinted with it; create a new FineTuneJob to change the schedule")
+// the name is the value of the annealer.dev/job label of every owned object, and labels hold at most 63 characters
+// has(self.metadata): the shared Java validator also checks documents without metadata (the operator's admission)
+@ValidationRule(value = "!has(self.metadata) || !has(self.metadata.name) || size(self.metadata.name) <= 63",
+        message = "metadata.name must be at most 63 characters: it is the annealer.dev/job label of the job's pods "
+                + "(a label value holds at most 63), as for a Kubernetes Job; choose a shorter name")
 public class FineTuneJob extends CustomResource<FineTuneJobSpec, FineTuneJobStatus> implements Namespaced {
 
     public static final String GROUP = "annealer.dev";

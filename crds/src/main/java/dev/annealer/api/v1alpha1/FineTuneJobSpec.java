@@ -3,6 +3,7 @@ package dev.annealer.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -82,8 +83,10 @@ public class FineTuneJobSpec {
     private FailurePolicySpec failurePolicy;
 
     @JsonPropertyDescription("Seconds after the job finished (Succeeded or Failed) when the operator deletes it. "
-            + "Absent: never. The checkpoint PVC then follows spec.checkpoint.reclaimPolicy.")
+            + "Absent: never. The checkpoint PVC then follows spec.checkpoint.reclaimPolicy. At most 2147483647 (int32, "
+            + "as for a Kubernetes Job).")
     @Min(0)
+    @Max(2147483647)
     private Long ttlSecondsAfterFinished;
 
     public Boolean getSuspend() {

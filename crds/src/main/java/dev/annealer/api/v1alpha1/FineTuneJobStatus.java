@@ -52,6 +52,13 @@ public class FineTuneJobStatus {
     @JsonPropertyDescription("Attempts that failed (non-zero exit, OOMKilled, image pull, config error).")
     private Integer failures;
 
+    @JsonPropertyDescription("Preemptions in a row after which status.step had not moved past stepAtLastPreemption; "
+            + "from 3 on, each next attempt waits a backoff (Running reason PreemptedWithoutProgress).")
+    private Integer preemptionsWithoutProgress;
+
+    @JsonPropertyDescription("status.step when the last preemption was counted.")
+    private Long stepAtLastPreemption;
+
     @JsonPropertyDescription("Number of the current (or last) attempt, 1-based; its pod is named <job>-<attempt>.")
     private Integer attempt;
 
@@ -144,6 +151,22 @@ public class FineTuneJobStatus {
         this.lastCheckpoint = lastCheckpoint;
     }
 
+    public Integer getPreemptionsWithoutProgress() {
+        return preemptionsWithoutProgress;
+    }
+
+    public void setPreemptionsWithoutProgress(Integer preemptionsWithoutProgress) {
+        this.preemptionsWithoutProgress = preemptionsWithoutProgress;
+    }
+
+    public Long getStepAtLastPreemption() {
+        return stepAtLastPreemption;
+    }
+
+    public void setStepAtLastPreemption(Long stepAtLastPreemption) {
+        this.stepAtLastPreemption = stepAtLastPreemption;
+    }
+
     public Integer getPreemptions() {
         return preemptions;
     }
@@ -233,12 +256,12 @@ public class FineTuneJobStatus {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobStatus that)) return false;
-        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(evaluation, that.evaluation) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
+        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(evaluation, that.evaluation) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(preemptionsWithoutProgress, that.preemptionsWithoutProgress) && Objects.equals(stepAtLastPreemption, that.stepAtLastPreemption) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, evaluation, lastCheckpoint, preemptions, failures, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
+        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, evaluation, lastCheckpoint, preemptions, failures, preemptionsWithoutProgress, stepAtLastPreemption, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
     }
 
     @Override

@@ -28,11 +28,6 @@ public final class Reasons {
     public static final String NOT_RUNNING = "NotRunning";
     /** Event / Running=False: the pod was preempted or evicted; a new attempt follows at once. */
     public static final String PREEMPTED = "Preempted";
-    /**
-     * Running=False, Stalled=True, event: the API server refused the trainer pod (e.g. a quota or Pod Security 403,
-     * an invalid name); the message is the API server's. Retried every minute: fix the cause (quota, namespace policy).
-     */
-    public static final String POD_CREATION_FAILED = "PodCreationFailed";
     /** Event: a new attempt resumed from a checkpoint. */
     public static final String RESUMED = "Resumed";
     /** Event: an owned resource (pod, PVC, ConfigMap) was created. */
@@ -57,6 +52,16 @@ public final class Reasons {
     public static final String MAX_FAILURES_EXCEEDED = "MaxFailuresExceeded";
     /** Failed=True: more than failurePolicy.maxPreemptions preemptions. */
     public static final String MAX_PREEMPTIONS_EXCEEDED = "MaxPreemptionsExceeded";
+    /**
+     * Running=False: the API server refused to create the trainer pod (quota, Pod Security, an invalid pod); the
+     * message is the API server's. Retried; not a failure.
+     */
+    public static final String POD_CREATE_REJECTED = "PodCreateRejected";
+    /**
+     * Condition {@code ProgressStalled} and a Warning event: several preemptions in a row without status.step moving
+     * (e.g. the SIGTERM checkpoint does not fit in the grace period); the next attempt waits a backoff.
+     */
+    public static final String PREEMPTED_WITHOUT_PROGRESS = "PreemptedWithoutProgress";
 
     // Ready / Reconciling / Stalled (kstatus); their other reasons repeat the reason of the condition that decided
     /** Reconciling=False: the current generation is acted on (trainer running, suspended or finished). */
@@ -72,7 +77,14 @@ public final class Reasons {
     public static final String BAD_RECORD = "BadRecord";
     public static final String MISSING_FILE = "MissingFile";
     public static final String NON_FINITE_LOSS = "NonFiniteLoss";
+    /** A NaN or infinite gradient with a finite loss; the update was not applied. */
+    public static final String NON_FINITE_GRADIENT = "NonFiniteGradient";
     public static final String SCHEDULE_CHANGED = "ScheduleChanged";
+    /**
+     * The checkpoint's data cursor (seed, batch size, accumulation, shuffle, records, data file digest) differs from
+     * what the spec and data give now, and spec.checkpoint.onScheduleChange is Refuse.
+     */
+    public static final String DATA_ORDER_CHANGED = "DataOrderChanged";
     public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
     public static final String CRASH = "Crash";
     /** The job asked for GPUs (spec.resources.gpus > 0) and the trainer saw fewer usable ones. */

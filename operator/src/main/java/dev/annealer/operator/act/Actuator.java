@@ -2,6 +2,8 @@ package dev.annealer.operator.act;
 
 import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.operator.decide.Action;
+import dev.annealer.operator.decide.PodCreateRejection;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -10,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Carries out {@code decide()}'s actions, in order. Creates and applies go through JOSDK's
@@ -30,20 +33,32 @@ public class Actuator {
         this.serverSideApply = serverSideApply;
     }
 
-    public void apply(FineTuneJob job, List<Action> actions, Context<FineTuneJob> ctx) {
+    /**
+     * Carries out the actions in order. Returns the API server's refusal of a trainer pod (quota, Pod Security,
+     * invalid pod) instead of throwing, so the reconciler can say so in status; the actions after it are not run.
+     */
+    public Optional<PodCreateRejection.Rejected> apply(FineTuneJob job, List<Action> actions, Context<FineTuneJob> ctx) {
         for (Action a : actions) {
+            if (a instanceof Action.CreatePod c) {
+                Pod pod = DesiredResources.pod(job, c.attempt(), trainer);
+                try {
+                    createOrApply(ctx, pod);
+                } catch (KubernetesClientException e) {
+                    if (!PodCreateRejection.isRejection(e.getCode())) {
+                        throw e;
+                    }
+                    String message = e.getStatus() != null && e.getStatus().getMessage() != null
+                            ? e.getStatus().getMessage() : e.getMessage();
+                    return Optional.of(new PodCreateRejection.Rejected(pod.getMetadata().getName(), e.getCode(), message));
+                }
+                continue;
+            }
             if (a instanceof Action.ApplySpecConfigMap) {
                 upsert(ctx, DesiredResources.specConfigMap(job));
             } else if (a instanceof Action.CreateCheckpointPvc) {
                 createOrApply(ctx, DesiredResources.checkpointPvc(job));
             } else if (a instanceof Action.CreateProgressSecret) {
                 createIfAbsent(ctx, DesiredResources.progressSecret(job, newToken()));
-            } else if (a instanceof Action.CreatePod c) {
-                try {
-                    createOrApply(ctx, DesiredResources.pod(job, c.attempt(), trainer));
-                } catch (KubernetesClientException e) {
-                    throw new PodRefused(c, e);
-                }
             } else if (a instanceof Action.DeletePod d) {
                 ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
                         .withGracePeriod(d.graceSeconds()).delete();
@@ -55,6 +70,7 @@ public class Actuator {
                 ctx.getClient().resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
             }
         }
+        return Optional.empty();
     }
 
     private void upsert(Context<FineTuneJob> ctx, HasMetadata desired) {
@@ -98,26 +114,6 @@ public class Actuator {
                 });
     }
 
-    /** The API server answered a CreatePod with an error (the reconciler decides what it means). */
-    public static final class PodRefused extends RuntimeException {
-        private final transient Action.CreatePod action;
-        private final int code;
-
-        PodRefused(Action.CreatePod action, KubernetesClientException cause) {
-            super(cause.getStatus() != null && cause.getStatus().getMessage() != null ? cause.getStatus().getMessage()
-                    : cause.getMessage(), cause);
-            this.action = action;
-            this.code = cause.getCode();
-        }
-
-        public Action.CreatePod action() {
-            return action;
-        }
-
-        public int code() {
-            return code;
-        }
-    }
 
     /** 32 random bytes, URL-safe base64: the progress channel's bearer token and HMAC key. */
     static String newToken() {

@@ -212,7 +212,7 @@ public final class DesiredResources {
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
         for (String claim : inputClaims(spec)) {
-            String vol = "pvc-" + claim;
+            String vol = inputVolumeName(claim);
             volumes.add(new VolumeBuilder().withName(vol).withNewPersistentVolumeClaim().withClaimName(claim)
                     .withReadOnly(true).endPersistentVolumeClaim().build());
             mounts.add(new VolumeMountBuilder().withName(vol).withMountPath(PVC_ROOT + "/" + claim).withReadOnly(true).build());
@@ -261,6 +261,29 @@ public final class DesiredResources {
                 .withContainers(container)
                 .withVolumes(volumes)
                 .endSpec().build();
+    }
+
+    /**
+     * The pod volume of input claim {@code claim}: {@code pvc-<claim>} when that is a DNS label (volume names are;
+     * claim names are DNS subdomains and may hold dots or be longer), else {@code pvc-<prefix>-<hash>}, so
+     * {@code my.data} and {@code my-data} get distinct valid names.
+     */
+    static String inputVolumeName(String claim) {
+        String plain = "pvc-" + claim;
+        if (plain.length() <= 63 && !claim.contains(".")) {
+            return plain;
+        }
+        String hash;
+        try {
+            hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(claim.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 10);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String prefix = claim.replace('.', '-');
+        prefix = prefix.substring(0, Math.min(prefix.length(), 63 - "pvc-".length() - 1 - hash.length()));
+        prefix = prefix.replaceAll("-+$", "");
+        return "pvc-" + prefix + "-" + hash;
     }
 
     /** Claims named by {@code pvc://CLAIM/path} in model.source, data.train and data.validation, in order. */

@@ -1,5 +1,7 @@
 package dev.annealer.operator.decide;
 
+import dev.annealer.api.v1alpha1.Defaults;
+
 import java.time.Duration;
 
 /**
@@ -10,7 +12,8 @@ import java.time.Duration;
  */
 public record BackoffPolicy(Duration initial, Duration max) {
 
-    public static final BackoffPolicy DEFAULT = new BackoffPolicy(Duration.ofSeconds(10), Duration.ofMinutes(5));
+    public static final BackoffPolicy DEFAULT = new BackoffPolicy(Duration.ofSeconds(Defaults.BACKOFF_INITIAL_SECONDS),
+            Duration.ofSeconds(Defaults.BACKOFF_MAX_SECONDS));
 
     public BackoffPolicy {
         if (initial.isNegative() || max.isNegative()) {

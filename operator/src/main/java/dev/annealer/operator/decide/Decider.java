@@ -165,7 +165,7 @@ public final class Decider {
                 set(ConditionTypes.SUSPENDED, true, Reasons.SUSPEND_REQUESTED, "spec.suspend is true: pod " + pod.name()
                         + " is stopping; the trainer checkpoints on SIGTERM");
                 if (!pod.isDeleting()) {
-                    actions.add(new Action.DeletePod(pod.name(), graceSeconds()));
+                    actions.add(new Action.DeletePod(pod.name(), graceSeconds(pod)));
                 }
             } else {
                 set(ConditionTypes.SUSPENDED, false, Reasons.NOT_SUSPENDED, "spec.suspend is false");
@@ -211,6 +211,7 @@ public final class Decider {
                     events.add(JobEvent.warning(Reasons.PREEMPTED, ending.message() + "; preemption "
                             + s.getPreemptions() + ", not counted as a failure"));
                     set(ConditionTypes.RUNNING, false, Reasons.PREEMPTED, ending.message());
+                    preemptionStreak(ending);
                 }
                 case FAILURE -> {
                     s.setFailures(s.getFailures() + 1);
@@ -259,6 +260,16 @@ public final class Decider {
                 return;
             }
             String runningReason = Conditions.reason(s.getConditions(), ConditionTypes.RUNNING).orElse("");
+            if (Reasons.PREEMPTED_WITHOUT_PROGRESS.equals(runningReason)) {
+                Optional<Duration> stall = StallPolicy.delay(s.getPreemptionsWithoutProgress() == null ? 0
+                        : s.getPreemptionsWithoutProgress(), backoffPolicy());
+                Instant due = (endedAt != null ? endedAt : backoffAnchor()).plus(stall.orElse(Duration.ZERO));
+                if (now.isBefore(due)) {
+                    s.setPhase(Phase.PENDING);
+                    requeue = Optional.of(Duration.between(now, due));
+                    return;
+                }
+            }
             if (Reasons.BACKING_OFF.equals(runningReason) && s.getFailures() > 0) {
                 BackoffPolicy backoff = spec.getFailurePolicy() == null || spec.getFailurePolicy().getBackoff() == null
                         ? BackoffPolicy.DEFAULT : BackoffPolicy.of(spec.getFailurePolicy().getBackoff().getInitialSeconds(),
@@ -281,6 +292,7 @@ public final class Decider {
             int next = s.getAttempt() + 1;
             String podName = DesiredResources.podName(name, next);
             Optional<Instant> replacedEnd = Reasons.PREEMPTED.equals(previousRunningReason)
+                    || Reasons.PREEMPTED_WITHOUT_PROGRESS.equals(previousRunningReason)
                     ? Optional.ofNullable(endedAt) : Optional.empty();
             actions.add(new Action.CreatePod(next, replacedEnd));
             s.setAttempt(next);
@@ -298,6 +310,33 @@ public final class Decider {
                         : "resumes from checkpoint " + s.getLastCheckpoint().getName())));
             }
             requeue = Optional.of(settings.pollInterval());
+        }
+
+        /** {@link StallPolicy}: count preemptions without progress; from the threshold on, say so and back off. */
+        void preemptionStreak(PodEnding ending) {
+            int streak = StallPolicy.streak(s.getPreemptionsWithoutProgress(), s.getStepAtLastPreemption(), s.getStep());
+            long step = s.getStep() == null ? 0 : s.getStep();
+            s.setPreemptionsWithoutProgress(streak);
+            s.setStepAtLastPreemption(step);
+            Optional<Duration> delay = StallPolicy.delay(streak, backoffPolicy());
+            if (delay.isEmpty()) {
+                return;
+            }
+            Long grace = obs.pod().map(PodSnapshot::graceSeconds).orElse(null);
+            String message = streak + " preemptions in a row without status.step moving past step " + step
+                    + " (last: " + ending.message() + "). If the trainer's SIGTERM checkpoint takes longer than "
+                    + "terminationGracePeriodSeconds" + (grace == null ? "" : " (" + grace + " s)") + ", raise "
+                    + "spec.template.terminationGracePeriodSeconds or checkpoint more often (spec.checkpoint.everySteps); "
+                    + "the next attempt waits " + delay.get().toSeconds() + " s (spec.failurePolicy.backoff); "
+                    + "spec.failurePolicy.maxPreemptions bounds the preemptions";
+            set(ConditionTypes.RUNNING, false, Reasons.PREEMPTED_WITHOUT_PROGRESS, message);
+            events.add(JobEvent.warning(Reasons.PREEMPTED_WITHOUT_PROGRESS, message));
+        }
+
+        BackoffPolicy backoffPolicy() {
+            return spec.getFailurePolicy() == null || spec.getFailurePolicy().getBackoff() == null
+                    ? BackoffPolicy.DEFAULT : BackoffPolicy.of(spec.getFailurePolicy().getBackoff().getInitialSeconds(),
+                            spec.getFailurePolicy().getBackoff().getMaxSeconds());
         }
 
         void recordCheckpointedAfterPreemption(String termination) {
@@ -483,7 +522,11 @@ public final class Decider {
                     .map(ContainerSnapshot.Terminated::finishedAt).filter(t -> !t.isAfter(now)).orElse(now);
         }
 
-        long graceSeconds() {
+        /** The grace the pod was created with (the operator's default when the spec names none), else the spec's. */
+        long graceSeconds(PodSnapshot pod) {
+            if (pod.graceSeconds() != null) {
+                return pod.graceSeconds();
+            }
             return spec.getTemplate() != null && spec.getTemplate().getTerminationGracePeriodSeconds() != null
                     ? spec.getTemplate().getTerminationGracePeriodSeconds() : 120;
         }

@@ -19,7 +19,7 @@ import java.util.List;
  *   <tr><th>job</th><th>Ready</th><th>Reconciling</th><th>Stalled</th><th>kstatus</th></tr>
  *   <tr><td>Failed</td><td>False (its reason)</td><td>False</td><td>True (its reason)</td><td>Failed</td></tr>
  *   <tr><td>spec rejected (Accepted=False)</td><td>False</td><td>False</td><td>True (Accepted's reason)</td><td>Failed</td></tr>
- *   <tr><td>pod refused by the API server</td><td>False</td><td>False</td><td>True, PodCreationFailed (the API
+ *   <tr><td>pod refused by the API server</td><td>False</td><td>False</td><td>True, PodCreateRejected (the API
  *       server's message)</td><td>Failed</td></tr>
  *   <tr><td>Succeeded</td><td>True, TrainingCompleted</td><td>False</td><td>False</td><td>Current</td></tr>
  *   <tr><td>trainer running</td><td>True, PodRunning</td><td>False</td><td>False</td><td>Current</td></tr>
@@ -67,7 +67,7 @@ public final class KstatusConditions {
             set.set(ConditionTypes.STALLED, FineTuneJobCondition.TRUE, accepted.getReason(), why);
             return;
         }
-        if (Reasons.POD_CREATION_FAILED.equals(running.getReason())) {
+        if (Reasons.POD_CREATE_REJECTED.equals(running.getReason())) {
             set.set(ConditionTypes.READY, FineTuneJobCondition.FALSE, running.getReason(), running.getMessage());
             set.set(ConditionTypes.RECONCILING, FineTuneJobCondition.FALSE, Reasons.RECONCILED,
                     "waiting for the cause of the refused pod to be fixed");

@@ -5,7 +5,8 @@ import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.api.v1alpha1.Reasons;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.decide.Conditions;
-import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressPoller;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,17 +22,17 @@ import java.util.Set;
 /**
  * Builds the {@link Observation} of a job from the informer caches (plus one live GET when the pod of a live
  * attempt is missing from the cache, so a cache lag is never mistaken for a deletion) and, for a running trainer,
- * one authenticated progress fetch. Reads only.
+ * the latest progress report the {@link ProgressPoller} accepted (fetched off this thread). Reads only.
  */
 public class Observer {
 
     private static final Logger LOG = Logger.getLogger(Observer.class);
     private static final Set<String> LIVE = Set.of(Reasons.POD_PENDING, Reasons.POD_RUNNING);
 
-    private final ProgressClient progress;
+    private final ProgressPoller progress;
     private final int progressPort;
 
-    public Observer(ProgressClient progress, int progressPort) {
+    public Observer(ProgressPoller progress, int progressPort) {
         this.progress = progress;
         this.progressPort = progressPort;
     }
@@ -50,18 +51,24 @@ public class Observer {
                 pvc.isPresent(), pvcOwned, secret.isPresent());
 
         int attempt = job.getStatus() == null || job.getStatus().getAttempt() == null ? 0 : job.getStatus().getAttempt();
+        ResourceID id = ResourceID.fromResource(job);
         if (attempt <= 0) {
+            progress.forget(id);
             return obs;
         }
         String podName = DesiredResources.podName(job.getMetadata().getName(), attempt);
-        Optional<Pod> pod = named(ctx, Pod.class, podName);
+        // the informer maps a pod to its owner by name, so a same-named earlier job's pod could show up here too
+        Optional<Pod> pod = named(ctx, Pod.class, podName).filter(p -> controlledBy(p, uid));
         boolean live = Conditions.reason(job.getStatus().getConditions(), ConditionTypes.RUNNING).map(LIVE::contains)
                 .orElse(false);
         if (pod.isEmpty() && live) {
             // the cache may lag behind our own create: ask the API server before calling the pod gone
-            pod = Optional.ofNullable(ctx.getClient().pods().inNamespace(ns).withName(podName).get());
+            // only our pod: a pod of that name left by an earlier job with the same name is not this attempt's
+            pod = Optional.ofNullable(ctx.getClient().pods().inNamespace(ns).withName(podName).get())
+                    .filter(p -> controlledBy(p, uid));
         }
         if (pod.isEmpty()) {
+            progress.forget(id);
             return obs;
         }
         PodSnapshot snapshot = PodSnapshots.of(pod.get());
@@ -69,14 +76,23 @@ public class Observer {
         boolean running = "Running".equals(snapshot.phase()) && snapshot.podIp() != null && !snapshot.isDeleting();
         Optional<String> token = secret.flatMap(Observer::token);
         if (live && running && token.isPresent()) {
-            ProgressClient.Result r = progress.fetch(snapshot.podIp(), progressPort, token.get());
-            if (r.report().isPresent()) {
-                obs = obs.withProgress(r.report().get());
+            Optional<dev.annealer.operator.progress.ProgressReport> report = progress.poll(id,
+                    new ProgressPoller.Target(uid, attempt, snapshot.podIp(), progressPort, token.get()));
+            if (report.isPresent()) {
+                obs = obs.withProgress(report.get());
             } else {
-                LOG.debugf("no progress from %s/%s: %s", ns, podName, r.problem());
+                LOG.tracef("no progress from %s/%s yet", ns, podName);
             }
+        } else {
+            progress.forget(id);
         }
         return obs;
+    }
+
+    /** Whether the pod's controller owner reference names the job with this UID. */
+    static boolean controlledBy(Pod pod, String uid) {
+        return uid != null && pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
+                .stream().anyMatch(o -> Boolean.TRUE.equals(o.getController()) && uid.equals(o.getUid()));
     }
 
     static Optional<String> token(Secret s) {

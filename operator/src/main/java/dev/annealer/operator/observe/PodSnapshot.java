@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param scheduledAt       lastTransitionTime of {@code PodScheduled=True}, null when not scheduled yet
  * @param conditions        pod conditions (incl. {@code DisruptionTarget})
  * @param trainer           state of the trainer container, empty before the kubelet reports it
+ * @param graceSeconds      {@code spec.terminationGracePeriodSeconds} the pod was created with, null when unknown
  */
 public record PodSnapshot(
         String name,
@@ -31,7 +32,15 @@ public record PodSnapshot(
         Instant deletionRequested,
         Instant scheduledAt,
         List<PodConditionSnapshot> conditions,
-        Optional<ContainerSnapshot> trainer) {
+        Optional<ContainerSnapshot> trainer,
+        Long graceSeconds) {
+
+    public PodSnapshot(String name, int attempt, String phase, String reason, String message, String podIp,
+            Instant created, Instant deletionRequested, Instant scheduledAt, List<PodConditionSnapshot> conditions,
+            Optional<ContainerSnapshot> trainer) {
+        this(name, attempt, phase, reason, message, podIp, created, deletionRequested, scheduledAt, conditions, trainer,
+                null);
+    }
 
     public PodSnapshot {
         conditions = List.copyOf(conditions);

@@ -30,7 +30,8 @@ public final class PodSnapshots {
                 : pod.getMetadata().getLabels().get(DesiredResources.LABEL_ATTEMPT);
         return new PodSnapshot(pod.getMetadata().getName(), parseInt(attemptLabel), st.getPhase(), st.getReason(),
                 st.getMessage(), st.getPodIP(), time(pod.getMetadata().getCreationTimestamp()),
-                time(pod.getMetadata().getDeletionTimestamp()), scheduledAt, conditions, trainer);
+                time(pod.getMetadata().getDeletionTimestamp()), scheduledAt, conditions, trainer,
+                pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds());
     }
 
     private static PodSnapshot.PodConditionSnapshot condition(PodCondition c) {

@@ -22,10 +22,16 @@ import java.util.Optional;
  * <token>}, and accepts the body only when {@code X-Annealer-Signature: sha256=<hex HMAC-SHA256(body, token)>}
  * matches (constant-time compare). Any failure (network, status, signature, JSON) yields empty plus a reason, never
  * an exception: progress is best effort and must not break a reconcile.
+ *
+ * <p>The trainer image is the user's, so the endpoint is untrusted: the body is capped at {@link #MAX_BODY_BYTES}
+ * (a Content-Length above it is refused before reading, a longer chunked body is cut there) and the whole exchange,
+ * body included, must finish within the timeout or it is abandoned and its connection closed.
  */
 public class ProgressClient {
 
     public static final String SIGNATURE_HEADER = "X-Annealer-Signature";
+    /** A report is well under 1 KiB; 64 KiB leaves room for new fields and nothing for abuse. */
+    public static final int MAX_BODY_BYTES = 64 << 10;
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -53,11 +59,22 @@ public class ProgressClient {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + authority + ":" + port + "/v1/progress"))
                 .timeout(timeout).header("Authorization", "Bearer " + token).GET().build();
         HttpResponse<byte[]> resp;
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> exchange =
+                http.sendAsync(req, CappedBody.handler(MAX_BODY_BYTES));
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            return Result.problem("progress channel unreachable: " + e.getMessage());
+            // the request timeout only covers the headers: a body dripping a byte a second would pin us forever
+            resp = exchange.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true); // aborts the exchange and closes its connection
+            return Result.problem("progress channel did not finish within " + timeout);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof CappedBody.TooLarge) {
+                return Result.problem("progress report rejected: " + cause.getMessage());
+            }
+            return Result.problem("progress channel unreachable: " + cause);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return Result.problem("interrupted");
         }

@@ -179,4 +179,29 @@ class DesiredResourcesTest {
         assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(120L);
     }
 
+
+    /** pvc://my.data/x is a valid claim (DNS subdomain) but "pvc-my.data" is no valid volume name (DNS label). */
+    @Test
+    void inputVolumeNamesAreValidLabelsAndDistinctWhateverTheClaimName() {
+        FineTuneJob job = Jobs.sgdr();
+        String longClaim = "c" + "x".repeat(250);
+        job.getSpec().getModel().setSource("pvc://my.data/model.pt");
+        job.getSpec().getData().setTrain("pvc://my-data/train.csv");
+        job.getSpec().getData().setValidation("pvc://" + longClaim + "/val.csv");
+        Pod pod = DesiredResources.pod(job, 1, TrainerSettings.DEFAULT);
+        var label = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+        var inputs = pod.getSpec().getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null
+                && !v.getPersistentVolumeClaim().getClaimName().equals("ft-checkpoints")).toList();
+        assertThat(inputs).extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+                .containsExactly("my.data", "my-data", longClaim);
+        assertThat(inputs).extracting(Volume::getName).doesNotHaveDuplicates().allSatisfy(n -> {
+            assertThat(n.length()).isLessThanOrEqualTo(63);
+            assertThat(n).matches(label);
+        });
+        // a plain claim keeps its readable name
+        assertThat(inputs.get(1).getName()).isEqualTo("pvc-my-data");
+        // mounts follow their volumes
+        var mountNames = pod.getSpec().getContainers().get(0).getVolumeMounts().stream().map(VolumeMount::getName).toList();
+        assertThat(mountNames).containsAll(inputs.stream().map(Volume::getName).toList());
+    }
 }

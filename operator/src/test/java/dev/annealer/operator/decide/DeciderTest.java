@@ -221,7 +221,9 @@ class DeciderTest {
     void preemptionsNeverExhaustMaxFailuresButMaxPreemptionsCanFailTheJob() {
         World w = World.running();
         for (int i = 1; i <= 10; i++) {
-            w.pod(pod().named("ft-" + i, i).disruption("PreemptionByScheduler").exited(75, "Error", CKPT)).decide();
+            // each attempt gets further (preemptions without progress back off: see preemptionsWithoutProgress...)
+            String ckpt = "checkpointed after preemption: step=" + (1200 + i) + " checkpoint=step-" + (1200 + i);
+            w.pod(pod().named("ft-" + i, i).disruption("PreemptionByScheduler").exited(75, "Error", ckpt)).decide();
             w.pod(pod().named("ft-" + (i + 1), i + 1)).decide();
         }
         assertThat(w.job.getStatus().getPreemptions()).isEqualTo(10);
@@ -576,4 +578,63 @@ class DeciderTest {
         assertThat(List.of(d.events())).containsExactly(List.of());
     }
 
+
+    @Test
+    void aFinishedJobWithAHugeTtlIsStillWritten() {
+        World w = World.running();
+        w.job.getSpec().setTtlSecondsAfterFinished(Long.MAX_VALUE);
+        Decision done = w.pod(pod().exited(0, "Completed", "succeeded: step=20000 checkpoint=step-000000020000"))
+                .at(Duration.ofMinutes(30)).decide();
+        assertThat(done.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+        assertThat(done.requeueAfter()).contains(Duration.ofSeconds(TtlPolicy.MAX_SECONDS));
+    }
+
+    @Test
+    void suspendWithoutASpecGraceUsesTheGraceThePodWasCreatedWith() {
+        World w = World.running();
+        w.job.getSpec().getTemplate().setTerminationGracePeriodSeconds(null);
+        w.job.getSpec().setSuspend(true);
+        // the operator's default (annealer.trainer.default-grace-seconds) made this pod with 600 s, not 120 s
+        Decision stop = w.pod(pod().grace(600L)).decide();
+        assertThat(stop.actions()).contains(new Action.DeletePod("ft-1", 600));
+    }
+
+    /** Issue 12 (6): the SIGTERM checkpoint never makes it, so every attempt restarts at the same step. */
+    @Test
+    void preemptionsWithoutProgressBackOffWithAConditionAndAnEvent() {
+        World w = World.running();
+        w.job.getSpec().getFailurePolicy().setBackoff(null);
+        long t = 0;
+        for (int n = 1; n <= 5; n++) {
+            int attempt = w.job.getStatus().getAttempt();
+            // each attempt runs and reports step 500, then is preempted without a SIGTERM checkpoint
+            w.pod(pod().named("ft-" + attempt, attempt)).at(Duration.ofMinutes(t)).decide();
+            w.job.getStatus().setStep(500L); // what the progress reports said (the same in every attempt)
+            Decision d = w.pod(pod().named("ft-" + attempt, attempt).disruption("PreemptionByScheduler")
+                    .exitedAt(143, "Error", "", T0.plus(Duration.ofMinutes(t + 1)))).at(Duration.ofMinutes(t + 1)).decide();
+            assertThat(d.status().getPreemptions()).isEqualTo(n);
+            // preemption 1 followed progress (0 -> 500); 2, 3 and 4 did not: the third of those backs off
+            if (n < 4) {
+                assertThat(d.actions()).as("preemption %d", n).anyMatch(a -> a instanceof Action.CreatePod);
+                assertThat(d.events()).extracting(JobEvent::reason).doesNotContain(Reasons.PREEMPTED_WITHOUT_PROGRESS);
+            } else {
+                assertThat(d.actions()).as("preemption %d", n).noneMatch(a -> a instanceof Action.CreatePod);
+                assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.PREEMPTED_WITHOUT_PROGRESS);
+                assertThat(w.condition(ConditionTypes.RUNNING).getMessage()).contains("terminationGracePeriodSeconds")
+                        .contains("step 500");
+                assertThat(d.events()).extracting(JobEvent::reason).contains(Reasons.PREEMPTED_WITHOUT_PROGRESS);
+                assertThat(d.status().getPhase()).isEqualTo(Phase.PENDING);
+                assertThat(d.status().getFailures()).as("never a failure").isZero();
+                Duration wait = Duration.ofSeconds(n == 4 ? 10 : 20);
+                assertThat(d.requeueAfter()).contains(wait);
+                // before the backoff nothing starts, after it the next attempt does
+                assertThat(w.noPod().at(Duration.ofMinutes(t + 1).plus(wait).minusSeconds(1)).decide().actions())
+                        .noneMatch(a -> a instanceof Action.CreatePod);
+                Decision later = w.at(Duration.ofMinutes(t + 1).plus(wait)).decide();
+                assertThat(later.actions()).anyMatch(a -> a instanceof Action.CreatePod);
+            }
+            t += 10;
+        }
+        assertThat(w.job.getStatus().getPreemptionsWithoutProgress()).isEqualTo(4);
+    }
 }

@@ -72,8 +72,9 @@ public final class DeciderTestAccess {
             case "pod-refused" -> {
                 DeciderTest.World x = new DeciderTest.World();
                 Decision d = Decider.decide(x.job, x.obs, T0);
-                x.job.setStatus(PodCreationFailure.refused(x.job, d, new Action.CreatePod(1, java.util.Optional.empty()),
-                        403, "pods \"ft-1\" is forbidden: exceeded quota: gpu", T0).status());
+                x.job.setStatus(PodCreateRejection.apply(x.job, d, new PodCreateRejection.Rejected(
+                        x.job.getMetadata().getName() + "-1", 403, "pods \"ft-1\" is forbidden: exceeded quota: gpu"),
+                        T0, Duration.ofMinutes(1)).status());
                 yield x;
             }
             case "succeeded" -> {

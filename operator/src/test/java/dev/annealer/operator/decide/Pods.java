@@ -21,6 +21,7 @@ final class Pods {
     private Instant scheduledAt = T0;
     private final List<PodSnapshot.PodConditionSnapshot> conditions = new ArrayList<>();
     private ContainerSnapshot trainer = ContainerSnapshot.running(T0);
+    private Long grace;
 
     static Pods pod() {
         return new Pods();
@@ -72,9 +73,20 @@ final class Pods {
         return this;
     }
 
+    Pods exitedAt(int code, String reason, String msg, Instant at) {
+        exited(code, reason, msg);
+        trainer = ContainerSnapshot.terminated(code, reason, msg, at);
+        return this;
+    }
+
     Pods waiting(String r) {
         trainer = ContainerSnapshot.waiting(r, "detail");
         phase = "Pending";
+        return this;
+    }
+
+    Pods grace(Long seconds) {
+        grace = seconds;
         return this;
     }
 
@@ -88,6 +100,6 @@ final class Pods {
             conditions.add(new PodSnapshot.PodConditionSnapshot("PodScheduled", "True", null, null, scheduledAt));
         }
         return new PodSnapshot(name, attempt, phase, reason, message, "10.0.0.7", T0, deletion, scheduledAt, conditions,
-                Optional.ofNullable(trainer));
+                Optional.ofNullable(trainer), grace);
     }
 }

@@ -60,4 +60,46 @@ class PoliciesTest {
         assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(59))).isEqualTo(new TtlPolicy.WaitUntil(Duration.ofSeconds(1)));
         assertThat(TtlPolicy.evaluate(60L, done, done.plusSeconds(60))).isInstanceOf(TtlPolicy.DeleteNow.class);
     }
+
+    @Test
+    void aHugeTtlIsClampedInsteadOfOverflowing() {
+        Instant done = Instant.parse("2026-11-28T10:00:00Z");
+        // plusSeconds(Long.MAX_VALUE) throws DateTimeException: a finished job with this TTL could never be written
+        assertThat(TtlPolicy.evaluate(Long.MAX_VALUE, done, done)).isEqualTo(
+                new TtlPolicy.WaitUntil(Duration.ofSeconds(TtlPolicy.MAX_SECONDS)));
+        assertThat(TtlPolicy.evaluate(Long.MAX_VALUE, done, Instant.MAX)).isInstanceOf(TtlPolicy.DeleteNow.class);
+        assertThat(TtlPolicy.evaluate(-5L, done, done)).isInstanceOf(TtlPolicy.DeleteNow.class);
+    }
+
+    /** The CRD's defaults are what the API server fills in; the code's fallbacks must say the same thing. */
+    @Test
+    void theCrdDefaultsAndMaximaAgreeWithThePolicies() throws Exception {
+        var crd = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(java.nio.file.Path.of("../crds/finetunejobs.annealer.dev-v1.yml").toFile());
+        var spec = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        var backoff = spec.at("/failurePolicy/properties/backoff/properties");
+        assertThat(backoff.at("/maxSeconds/default").asLong()).isEqualTo(BackoffPolicy.DEFAULT.max().toSeconds());
+        assertThat(backoff.at("/initialSeconds/default").asLong()).isEqualTo(BackoffPolicy.DEFAULT.initial().toSeconds());
+        assertThat(spec.at("/ttlSecondsAfterFinished/maximum").asLong()).isEqualTo(TtlPolicy.MAX_SECONDS);
+    }
+
+    @ParameterizedTest(name = "streak {0}, step at last preemption {1}, step now {2} -> {3}")
+    @CsvSource({
+            ",,,1",          // first preemption before any step: no progress since the start
+            ",,500,0",       // first preemption after progress
+            "0,500,500,1",   // the SIGTERM checkpoint was lost: same step again
+            "2,500,500,3",
+            "3,500,450,4",   // behind (resumed from an older checkpoint and preempted before catching up)
+            "5,500,501,0"})  // any progress ends the streak
+    void preemptionStreak(Integer streak, Long before, Long now, int expected) {
+        assertThat(StallPolicy.streak(streak, before, now)).isEqualTo(expected);
+    }
+
+    @Test
+    void theThirdPreemptionWithoutProgressStartsTheBackoff() {
+        assertThat(StallPolicy.delay(2, BackoffPolicy.DEFAULT)).isEmpty();
+        assertThat(StallPolicy.delay(3, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(10));
+        assertThat(StallPolicy.delay(4, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(20));
+        assertThat(StallPolicy.delay(40, BackoffPolicy.DEFAULT)).contains(Duration.ofSeconds(300));
+    }
 }

@@ -228,6 +228,38 @@ class LifecycleTest {
         assertThat(writes).as("API writes while nothing changed").isEmpty();
     }
 
+    @Test
+    void aPodTheApiServerRefusesLeavesItsMessageInStatusAndIsRetried() {
+        String quota = "pods \"refused-1\" is forbidden: exceeded quota: gpu-quota, requested: nvidia.com/gpu=1, "
+                + "used: nvidia.com/gpu=8, limited: nvidia.com/gpu=8";
+        server.expect().post().withPath("/api/v1/namespaces/" + NS + "/pods")
+                .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure").withCode(403)
+                        .withReason("Forbidden").withMessage(quota).build()).once();
+        FineTuneJob job = Jobs.sgdr();
+        job.getMetadata().setName("refused");
+        job.getMetadata().setUid(null);
+        job.getMetadata().setGeneration(null);
+        client.resource(job).inNamespace(NS).create();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            FineTuneJob j = job("refused");
+            assertThat(j.getStatus()).isNotNull();
+            FineTuneJobCondition running = condition(j, ConditionTypes.RUNNING);
+            assertThat(running.getReason()).isEqualTo(Reasons.POD_CREATE_REJECTED);
+            assertThat(running.getMessage()).contains("HTTP 403").contains(quota);
+            assertThat(j.getStatus().getAttempt()).isZero();
+        });
+        // events are recorded right after the status write
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+                    assertThat(e.getReason()).isEqualTo(Reasons.POD_CREATE_REJECTED);
+                    assertThat(e.getMessage()).contains("exceeded quota");
+                }));
+        // the quota frees up: the retry (6 polls = 6 s in the test profile) creates the pod
+        await().atMost(Duration.ofSeconds(30)).until(() -> pod("refused-1"), p -> p != null);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(condition(job("refused"), ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.POD_PENDING));
+    }
+
     private List<RecordedRequest> drain() throws InterruptedException {
         List<RecordedRequest> out = new ArrayList<>();
         RecordedRequest r;

@@ -59,6 +59,23 @@ public final class BatchPlan {
     return stepsPerEpoch;
   }
 
+  /** Records the plan draws from. */
+  public int records() {
+    return rows;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public boolean shuffle() {
+    return shuffle;
+  }
+
+  public int accumulation() {
+    return accumulation;
+  }
+
   public int batchSize() {
     return batchSize;
   }

@@ -25,6 +25,10 @@ import java.util.function.LongConsumer;
  */
 public final class DataReader {
   private static final JsonFactory JSON = new JsonFactory();
+  /** A plain decimal number as CSV writers produce it; Float.parseFloat also takes 1.5f, 2d and 0x1p3. */
+  private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile(
+      "[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
+  private static final char BOM = '\uFEFF';
 
   private List<String> features;
   private final String label;
@@ -40,6 +44,7 @@ public final class DataReader {
 
   public Dataset read(Path file, String format, String field) {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      skipBom(in);
       return format.equals("jsonl") ? readJsonl(file, in) : readCsv(file, in);
     } catch (NoSuchFileException e) {
       throw new TrainerFailure(Reason.MissingFile, field + " file " + file + " does not exist: check the path (relative paths "
@@ -118,15 +123,13 @@ public final class DataReader {
     for (int i = 0; i < featureIdx.length; i++) {
       Integer idx = index.get(features.get(i));
       if (idx == null) {
-        throw new TrainerFailure(Reason.InvalidSpec, "spec.data.features names column '" + features.get(i) + "' but "
-            + file + ":1 has columns " + names + ": fix the name or the file");
+        throw missingColumn("spec.data.features", features.get(i), file, names);
       }
       featureIdx[i] = idx;
     }
     Integer labelIdx = index.get(label);
     if (labelIdx == null) {
-      throw new TrainerFailure(Reason.InvalidSpec, "spec.data.label names column '" + label + "' but " + file
-          + ":1 has columns " + names + ": fix the name or the file");
+      throw missingColumn("spec.data.label", label, file, names);
     }
     Columns c = new Columns();
     float[] row = new float[features.size()];
@@ -161,6 +164,42 @@ public final class DataReader {
       c.add(row, y);
     }
     return c.finish(file);
+  }
+
+  /**
+   * A column the spec names is not in the file. BadRecord, not InvalidSpec: spec.data is immutable once the job
+   * started, so the file is what gets fixed, and a retry reads it again. Names are shown with invisible characters
+   * escaped, so a stray zero-width space or BOM is seen.
+   */
+  private static TrainerFailure missingColumn(String field, String name, Path file, List<String> names) {
+    return new TrainerFailure(Reason.BadRecord, field + " names column '" + visible(name) + "' but " + file
+        + ":1 has columns " + names.stream().map(n -> "'" + visible(n) + "'").toList()
+        + ": fix the header of the file (a retry reads it again) or create a new job with the right name");
+  }
+
+  /** The text with every non-printable or invisible character as {@code \\uXXXX}. */
+  static String visible(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints().forEach(cp -> {
+      int type = Character.getType(cp);
+      boolean invisible = cp < 0x20 || type == Character.FORMAT || type == Character.CONTROL
+          || type == Character.UNASSIGNED || type == Character.SPACE_SEPARATOR && cp != ' '
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+      if (invisible) {
+        b.append(String.format("\\u%04X", cp));
+      } else {
+        b.appendCodePoint(cp);
+      }
+    });
+    return b.toString();
+  }
+
+  /** A UTF-8 byte order mark (Excel writes one) is not part of the first column's name. */
+  private static void skipBom(BufferedReader in) throws IOException {
+    in.mark(1);
+    if (in.read() != BOM) {
+      in.reset();
+    }
   }
 
   private Dataset readJsonl(Path file, BufferedReader in) throws IOException {
@@ -251,8 +290,12 @@ public final class DataReader {
   }
 
   private static float parse(String raw) {
+    String t = raw.trim();
+    if (!DECIMAL.matcher(t).matches()) {
+      return Float.NaN; // reported as "not a finite number" with the raw value
+    }
     try {
-      return Float.parseFloat(raw.trim());
+      return Float.parseFloat(t);
     } catch (NumberFormatException e) {
       return Float.NaN;
     }

@@ -13,17 +13,7 @@ public final class GradientClipping {
    * @return the total norm before clipping
    */
   public static double clip(List<ParamSlot> params, double maxNorm) {
-    double sumSq = 0;
-    for (ParamSlot p : params) {
-      double s = 0;
-      for (float g : p.grad()) {
-        s += (double) g * g;
-      }
-      // PyTorch takes the norm of per-tensor float32 norms
-      float n = (float) Math.sqrt(s);
-      sumSq += (double) n * n;
-    }
-    float total = (float) Math.sqrt(sumSq);
+    float total = (float) norm(params);
     float coef = (float) (maxNorm / (total + 1e-6));
     if (coef < 1f) {
       for (ParamSlot p : params) {
@@ -34,5 +24,20 @@ public final class GradientClipping {
       }
     }
     return total;
+  }
+
+  /** The total norm {@code N} alone (NaN or infinite when a gradient is); changes nothing. */
+  public static double norm(List<ParamSlot> params) {
+    double sumSq = 0;
+    for (ParamSlot p : params) {
+      double s = 0;
+      for (float g : p.grad()) {
+        s += (double) g * g;
+      }
+      // PyTorch takes the norm of per-tensor float32 norms
+      float n = (float) Math.sqrt(s);
+      sumSq += (double) n * n;
+    }
+    return (float) Math.sqrt(sumSq);
   }
 }

@@ -35,4 +35,19 @@ public final class TensorClipping {
       return totalValue;
     }
   }
+
+  /** The total norm alone (NaN or infinite when a gradient is); changes nothing. */
+  public static double norm(List<TensorSlot> params, NDManager scratch) {
+    try (NDManager scope = scratch.newSubManager()) {
+      NDList norms = new NDList(params.size());
+      for (TensorSlot p : params) {
+        NDArray n = p.grad().norm();
+        n.attach(scope);
+        norms.add(n.toDevice(scope.getDevice(), false));
+      }
+      NDArray total = NDArrays.stack(norms).norm();
+      total.attach(scope);
+      return total.getFloat();
+    }
+  }
 }

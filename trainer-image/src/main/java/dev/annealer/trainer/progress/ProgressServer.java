@@ -22,6 +22,24 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class ProgressServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Handler threads: the JDK server reads a request on one, so a single slow client would stall a single thread. */
+  static final int THREADS = 4;
+  /** Seconds a client may take to send its request, and the server to write a response, before it is cut off. */
+  static final long MAX_REQUEST_SECONDS = 10;
+  static final long MAX_RESPONSE_SECONDS = 30;
+
+  static {
+    // the JDK HttpServer's only read/write timeouts; read once, when the first server of the JVM starts (in the
+    // trainer: this one). An operator-set value (-D) wins.
+    setIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+    setIfAbsent("sun.net.httpserver.maxRspTime", MAX_RESPONSE_SECONDS);
+  }
+
+  private static void setIfAbsent(String key, long seconds) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, Long.toString(seconds));
+    }
+  }
   private final HttpServer server;
 
   private ProgressServer(HttpServer server) {
@@ -34,7 +52,7 @@ public final class ProgressServer implements AutoCloseable {
   public static ProgressServer start(String host, int port, String token, Supplier<ProgressReport> report,
       PrometheusMeterRegistry registry) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+    server.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
       Thread t = new Thread(r, "progress-http");
       t.setDaemon(true);
       return t;

@@ -181,7 +181,11 @@ public final class HfTrainee implements Trainee {
         g.attach(sub);
         slots.add(new TensorSlot(name, p, g, multipliers.getOrDefault(name, 1.0)));
       }
-      double norm = clipNorm != null ? TensorClipping.clip(slots, clipNorm, sub) : Double.NaN;
+      double norm = clipNorm != null ? TensorClipping.clip(slots, clipNorm, sub) : TensorClipping.norm(slots, sub);
+      if (!Double.isFinite(norm)) {
+        zeroGrads(); // a NaN/inf gradient would poison the weights and the optimizer moments: no update
+        return new StepResult(loss, norm);
+      }
       optimizer.step(slots, lr);
       for (TensorSlot s : slots) {
         JniUtils.zeroGrad((PtNDArray) s.values());

@@ -78,11 +78,49 @@ class DataReaderTest {
     Path f = dir.resolve("a.csv");
     Files.writeString(f, "x0,y\n1,2\n");
     assertThatThrownBy(() -> new DataReader(List.of("x9"), "y", false, l -> { }).read(f, "csv", "spec.data.train"))
-        .hasMessageContaining("spec.data.features names column 'x9'").hasMessageContaining("[x0, y]");
+        .hasMessageContaining("spec.data.features names column 'x9'").hasMessageContaining("['x0', 'y']");
     assertThatThrownBy(() -> new DataReader(List.of("x0"), "y", false, l -> { }).read(dir.resolve("nope.csv"), "csv",
         "spec.data.validation"))
         .hasMessageContaining("spec.data.validation file").hasMessageContaining("does not exist")
         .extracting(e -> ((TrainerFailure) e).reason()).isEqualTo(TrainerFailure.Reason.MissingFile);
+  }
+
+  @Test
+  void aUtf8ByteOrderMarkBeforeTheHeaderIsIgnored() throws Exception {
+    Path f = dir.resolve("bom.csv");
+    Files.writeString(f, "\uFEFFx0,y\n1,2\n");
+    Dataset d = new DataReader(List.of("x0"), "y", false, l -> { }).read(f, "csv", "spec.data.train");
+    assertThat(d.columns()[0]).containsExactly(1f);
+    Path j = dir.resolve("bom.jsonl");
+    Files.writeString(j, "\uFEFF{\"x0\": 1, \"y\": 2}\n");
+    assertThat(new DataReader(List.of("x0"), "y", false, l -> { }).read(j, "jsonl", "spec.data.train").rows()).isEqualTo(1);
+  }
+
+  @Test
+  void javaOnlyNumberSyntaxIsABadRecord() throws Exception {
+    // Float.parseFloat takes "1.5f", "2d" and hex floats: no CSV writer means those
+    for (String raw : List.of("1.5f", "2d", "0x1p3", "1_000")) {
+      Path f = dir.resolve("java.csv");
+      Files.writeString(f, "x0,y\n" + raw + ",1\n");
+      assertThatThrownBy(() -> new DataReader(List.of("x0"), "y", false, l -> { }).read(f, "csv", "spec.data.train"))
+          .as(raw).hasMessageContaining("field 'x0' value '" + raw + "' is not a finite number")
+          .extracting(e -> ((TrainerFailure) e).reason()).isEqualTo(TrainerFailure.Reason.BadRecord);
+    }
+    Path ok = dir.resolve("ok.csv");
+    Files.writeString(ok, "x0,y\n+1.5e3,-.5\n 2. ,7E-1\n");
+    Dataset d = new DataReader(List.of("x0"), "y", false, l -> { }).read(ok, "csv", "spec.data.train");
+    assertThat(d.columns()[0]).containsExactly(1500f, 2f);
+    assertThat(d.labels()).containsExactly(-0.5f, 0.7f);
+  }
+
+  @Test
+  void aColumnMissingFromTheFileIsRetryableAndShowsInvisibleCharacters() throws Exception {
+    // spec.data is immutable after start, so the file is what the user fixes: a retry reads it again
+    Path f = dir.resolve("a.csv");
+    Files.writeString(f, "x0\u200B,y\n1,2\n");
+    assertThatThrownBy(() -> new DataReader(List.of("x0"), "y", false, l -> { }).read(f, "csv", "spec.data.train"))
+        .hasMessageContaining("'x0\\u200B'")
+        .extracting(e -> ((TrainerFailure) e).reason()).isEqualTo(TrainerFailure.Reason.BadRecord);
   }
 
   @Test

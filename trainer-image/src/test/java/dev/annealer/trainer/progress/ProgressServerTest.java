@@ -54,4 +54,33 @@ class ProgressServerTest {
     assertThat(ProgressServer.authorized("Basic eA==", "x")).isFalse();
     assertThat(ProgressServer.authorized("Bearer x", "x")).isTrue();
   }
+
+  /** Slow or stuck clients (a scraper, a port scan, a slowloris) must not keep the operator from its progress. */
+  @Test
+  void clientsThatNeverFinishTheirRequestDoNotBlockTheOperator() throws Exception {
+    TrainerMetrics metrics = new TrainerMetrics();
+    try (ProgressServer s = ProgressServer.start("127.0.0.1", 0, "s3cret", ProgressServerTest::report, metrics.registry)) {
+      java.util.List<java.net.Socket> stuck = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < ProgressServer.THREADS - 1; i++) {
+          java.net.Socket sock = new java.net.Socket("127.0.0.1", s.port());
+          sock.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+          sock.getOutputStream().flush(); // ...and never the blank line that ends the headers
+          stuck.add(sock);
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        HttpResponse<byte[]> ok = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port()
+                + "/v1/progress")).header("Authorization", "Bearer s3cret").build(), HttpResponse.BodyHandlers.ofByteArray())
+            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ok.statusCode()).isEqualTo(200);
+      } finally {
+        for (java.net.Socket sock : stuck) {
+          sock.close();
+        }
+      }
+    }
+    // the JDK server's own bounds on reading a request and writing a response (seconds), set before it starts
+    assertThat(System.getProperty("sun.net.httpserver.maxReqTime")).isEqualTo(String.valueOf(ProgressServer.MAX_REQUEST_SECONDS));
+    assertThat(System.getProperty("sun.net.httpserver.maxRspTime")).isEqualTo(String.valueOf(ProgressServer.MAX_RESPONSE_SECONDS));
+  }
 }

@@ -13,7 +13,7 @@ import static dev.annealer.operator.decide.Pods.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A pod the API server refuses: Stalled with its message, not counted, the same pod tried again. */
-class PodCreationFailureTest {
+class PodCreateRejectionKstatusTest {
 
     private static final String QUOTA = "pods \"ft-1\" is forbidden: exceeded quota: gpu, requested: nvidia.com/gpu=1, "
             + "used: nvidia.com/gpu=4, limited: nvidia.com/gpu=4";
@@ -25,19 +25,19 @@ class PodCreationFailureTest {
         Action.CreatePod create = new Action.CreatePod(1, Optional.empty());
         assertThat(d.actions()).contains(create);
 
-        Decision refused = PodCreationFailure.refused(w.job, d, create, 403, QUOTA, T0);
+        Decision refused = PodCreateRejection.apply(w.job, d, new PodCreateRejection.Rejected("ft-1", 403, QUOTA), T0, Duration.ofMinutes(1));
         assertThat(refused.actions()).as("what was applied before the refused pod").doesNotContain(create)
                 .contains(new Action.ApplySpecConfigMap());
         assertThat(refused.status().getAttempt()).as("the attempt is not counted").isZero();
         assertThat(refused.status().getStartTime()).isNull();
         assertThat(refused.status().getPhase()).isEqualTo(Phase.PENDING);
         assertThat(refused.requeueAfter()).contains(Duration.ofMinutes(1));
-        assertThat(refused.events()).extracting(JobEvent::reason).containsExactly(Reasons.POD_CREATION_FAILED);
+        assertThat(refused.events()).extracting(JobEvent::reason).containsExactly(Reasons.POD_CREATE_REJECTED);
         w.job.setStatus(refused.status());
         assertThat(w.condition(ConditionTypes.STALLED).getStatus()).isEqualTo("True");
-        assertThat(w.condition(ConditionTypes.STALLED).getReason()).isEqualTo(Reasons.POD_CREATION_FAILED);
+        assertThat(w.condition(ConditionTypes.STALLED).getReason()).isEqualTo(Reasons.POD_CREATE_REJECTED);
         assertThat(w.condition(ConditionTypes.STALLED).getMessage()).contains("HTTP 403", QUOTA);
-        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.POD_CREATION_FAILED);
+        assertThat(w.condition(ConditionTypes.RUNNING).getReason()).isEqualTo(Reasons.POD_CREATE_REJECTED);
         assertThat(w.condition(ConditionTypes.RECONCILING).getStatus()).isEqualTo("False");
         assertThat(w.condition(ConditionTypes.READY).getStatus()).isEqualTo("False");
 
@@ -47,14 +47,5 @@ class PodCreationFailureTest {
         assertThat(retry.actions()).contains(create);
         assertThat(w.condition(ConditionTypes.STALLED).getStatus()).isEqualTo("False");
         assertThat(w.condition(ConditionTypes.RECONCILING).getStatus()).isEqualTo("True");
-    }
-
-    @Test
-    void onlyRefusalsAreHandledTransientAnswersAreRetriedByTheReconcile() {
-        assertThat(PodCreationFailure.isRefusal(403)).isTrue();
-        assertThat(PodCreationFailure.isRefusal(422)).isTrue();
-        assertThat(PodCreationFailure.isRefusal(409)).isFalse();
-        assertThat(PodCreationFailure.isRefusal(429)).isFalse();
-        assertThat(PodCreationFailure.isRefusal(500)).isFalse();
     }
 }
