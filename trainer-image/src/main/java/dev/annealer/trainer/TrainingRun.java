@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.StepRunner.StepResult;
 import dev.annealer.trainer.TrainerFailure.Reason;
 import dev.annealer.trainer.checkpoint.CheckpointDirProbe;
+import dev.annealer.trainer.checkpoint.CheckpointFencedException;
+import dev.annealer.trainer.checkpoint.CheckpointReadException;
 import dev.annealer.trainer.checkpoint.CheckpointStore;
+import dev.annealer.trainer.checkpoint.CheckpointVolumeFullException;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
@@ -130,7 +133,18 @@ public final class TrainingRun {
             + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
-      long step = resume(cfg, store, schedule, trainee);
+      try {
+        store.acquire(attempt); // fences older attempts that may still run against the same volume
+      } catch (CheckpointFencedException e) {
+        throw new TrainerFailure(Reason.Superseded, e.getMessage());
+      }
+      long step;
+      try {
+        step = resume(cfg, store, schedule, trainee);
+      } catch (CheckpointReadException e) {
+        throw new TrainerFailure(Reason.CheckpointReadError, e.getMessage() + ": check the volume (dmesg, the PVC's "
+            + "storage backend); the checkpoint itself was not found corrupt", e);
+      }
       return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
   }
@@ -362,22 +376,36 @@ public final class TrainingRun {
     m.put("createdAt", now);
     CheckpointStore.Written written;
     try {
-      written = store.write(step, m, params, state.buffers());
+      written = store.write(step, m, CheckpointStore.sources(params), CheckpointStore.sources(state.buffers()),
+          new CheckpointStore.Retention(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots()));
     } catch (IOException e) {
-      throw new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + CheckpointStore.nameOf(step)
-          + " in " + o.checkpointDir() + " (" + e + "): free space on the volume or mount it read-write; the newest "
-          + "complete checkpoint is kept and the next attempt resumes from it", e);
+      throw writeFailure(e, CheckpointStore.nameOf(step), o.checkpointDir());
     }
     String name = written.name();
     double seconds = (System.nanoTime() - t0) / 1e9;
     metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
     metrics.checkpoints.increment();
     lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + written.paramsSha256(), name);
-    List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
+    List<String> deleted = written.pruned();
     log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
         + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")
         + (deleted.isEmpty() ? "" : " pruned=" + String.join(",", deleted)));
     publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.RUNNING, true);
+  }
+
+  /** The pod-contract failure for a checkpoint write that failed: full volume, fenced writer, or unwritable directory. */
+  static TrainerFailure writeFailure(IOException e, String name, Path dir) {
+    if (e instanceof CheckpointVolumeFullException full) {
+      return new TrainerFailure(Reason.CheckpointVolumeFull, full.getMessage() + ": make the checkpoint volume at least "
+          + full.bytesNeeded() + " bytes larger than what the kept checkpoints use (spec.checkpoint.storage.size), or lower "
+          + "spec.checkpoint.keepLast; the newest complete checkpoint is kept and the next attempt resumes from it", e);
+    }
+    if (e instanceof CheckpointFencedException) {
+      return new TrainerFailure(Reason.Superseded, e.getMessage(), e);
+    }
+    return new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + name + " in " + dir + " (" + e
+        + "): free space on the volume or mount it read-write; the newest complete checkpoint is kept and the next "
+        + "attempt resumes from it", e);
   }
 
   private void publish(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
