@@ -15,6 +15,12 @@ public final class ConditionTypes {
     /** The job gave up; terminal. */
     public static final String FAILED = "Failed";
 
+    /**
+     * Whether the trainer's measured checkpoint write fits the pod's terminationGracePeriodSeconds with margin (so a
+     * SIGTERM checkpoint completes). Present once the trainer reported a checkpoint write; not in {@link #ALL}.
+     */
+    public static final String CHECKPOINT_FITS_GRACE_PERIOD = "CheckpointFitsGracePeriod";
+
     /** All types, in the order the operator writes them. */
     public static final List<String> ALL = List.of(ACCEPTED, RUNNING, SUSPENDED, SUCCEEDED, FAILED);
 

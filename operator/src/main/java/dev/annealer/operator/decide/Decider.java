@@ -1,5 +1,6 @@
 package dev.annealer.operator.decide;
 
+import dev.annealer.api.v1alpha1.CheckpointCostStatus;
 import dev.annealer.api.v1alpha1.CheckpointStatus;
 import dev.annealer.api.v1alpha1.ConditionTypes;
 import dev.annealer.api.v1alpha1.FineTuneJob;
@@ -496,6 +497,27 @@ public final class Decider {
                 cp.setDigest(r.lastCheckpoint().digest());
                 cp.setName(r.lastCheckpoint().name());
                 s.setLastCheckpoint(cp);
+                applyCheckpointCost(r.lastCheckpoint());
+            }
+        }
+
+        /** status.checkpoint and the CheckpointFitsGracePeriod condition (+ a Warning when it turns False). */
+        void applyCheckpointCost(ProgressReport.Checkpoint c) {
+            Optional<GracePeriodFit.Verdict> v = GracePeriodFit.decide(c.bytes(), c.writeBytesPerSecond(), graceSeconds());
+            if (v.isEmpty()) {
+                return;
+            }
+            CheckpointCostStatus cost = new CheckpointCostStatus();
+            cost.setSize(new io.fabric8.kubernetes.api.model.Quantity(Long.toString(c.bytes())));
+            cost.setWriteBytesPerSecond(Math.round(c.writeBytesPerSecond()));
+            cost.setEstimatedWriteSeconds(Math.round(v.get().estimatedWriteSeconds() * 100) / 100.0);
+            s.setCheckpoint(cost);
+            boolean wasFalse = Conditions.find(s.getConditions(), ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD)
+                    .map(x -> "False".equals(x.getStatus())).orElse(false);
+            set(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD, v.get().fits(), v.get().fits() ? Reasons.CHECKPOINT_FITS
+                    : Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD, v.get().message());
+            if (!v.get().fits() && !wasFalse) {
+                events.add(JobEvent.warning(Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD, v.get().message()));
             }
         }
 

@@ -532,6 +532,11 @@ public final class CheckpointStore {
     }
   }
 
+  /** Deletes a directory tree (benchmarks clean up with it). */
+  public static void deleteTreeForBench(Path p) throws IOException {
+    deleteTree(p);
+  }
+
   static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
