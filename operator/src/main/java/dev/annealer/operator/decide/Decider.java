@@ -512,6 +512,10 @@ public final class Decider {
             cost.setWriteBytesPerSecond(Math.round(c.writeBytesPerSecond()));
             cost.setEstimatedWriteSeconds(Math.round(v.get().estimatedWriteSeconds() * 100) / 100.0);
             s.setCheckpoint(cost);
+            if (Conditions.find(s.getConditions(), ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD).isEmpty()) {
+                s.getConditions().add(new FineTuneJobCondition(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD,
+                        FineTuneJobCondition.UNKNOWN, null, null, now.toString(), gen));
+            }
             boolean wasFalse = Conditions.find(s.getConditions(), ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD)
                     .map(x -> "False".equals(x.getStatus())).orElse(false);
             set(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD, v.get().fits(), v.get().fits() ? Reasons.CHECKPOINT_FITS
