@@ -274,6 +274,7 @@ public final class CheckpointStore {
     if (replaced != null) {
       deleteTree(replaced);
     }
+    double seconds = (System.nanoTime() - t0) / 1e9; // the write itself: files, fsyncs, rename (not the pruning after)
     List<String> pruned = retention == null ? List.of()
         : prune(retention.keepLast(), retention.keepCycleSnapshots(), name);
     long bytes = 0;
@@ -282,7 +283,7 @@ public final class CheckpointStore {
         bytes += Files.size(f);
       }
     }
-    return new Written(name, digest, bytes, (System.nanoTime() - t0) / 1e9, pruned);
+    return new Written(name, digest, bytes, seconds, pruned);
   }
 
   private long usable() {
