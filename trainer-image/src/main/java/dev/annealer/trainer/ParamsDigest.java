@@ -18,23 +18,44 @@ public final class ParamsDigest {
   private ParamsDigest() {}
 
   public static String sha256(Map<String, float[]> params) {
-    MessageDigest md;
+    MessageDigest md = newDigest();
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (Map.Entry<String, float[]> e : new TreeMap<>(params).entrySet()) {
+      float[] v = e.getValue();
+      head(md, e.getKey(), v.length);
+      for (int i = 0; i < v.length; ) {
+        int n = Math.min(v.length - i, buf.capacity() / 4);
+        buf.clear();
+        buf.asFloatBuffer().put(v, i, n);
+        md.update(buf.array(), 0, 4 * n);
+        i += n;
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** The same digest over little-endian float32 bytes (e.g. mapped checkpoint tensors or libtorch memory). */
+  public static String sha256Bytes(Map<String, ByteBuffer> params) {
+    MessageDigest md = newDigest();
+    for (Map.Entry<String, ByteBuffer> e : new TreeMap<>(params).entrySet()) {
+      ByteBuffer b = e.getValue().duplicate();
+      head(md, e.getKey(), b.remaining() / 4);
+      md.update(b);
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static void head(MessageDigest md, String name, int count) {
+    md.update(name.getBytes(StandardCharsets.UTF_8));
+    md.update((byte) 0);
+    md.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(count).array());
+  }
+
+  private static MessageDigest newDigest() {
     try {
-      md = MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    for (Map.Entry<String, float[]> e : new TreeMap<>(params).entrySet()) {
-      md.update(e.getKey().getBytes(StandardCharsets.UTF_8));
-      md.update((byte) 0);
-      float[] v = e.getValue();
-      ByteBuffer buf = ByteBuffer.allocate(4 + 4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-      buf.putInt(v.length);
-      for (float f : v) {
-        buf.putFloat(f);
-      }
-      md.update(buf.array());
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }

@@ -7,8 +7,15 @@ package dev.annealer.trainer;
 public final class TrainerFailure extends RuntimeException {
   /** Reasons written as {@code failed: reason=<Reason> ...}; the operator's contract. */
   public enum Reason {
-    InvalidSpec(2), BadRecord(2), MissingFile(2), NonFiniteLoss(2), NonFiniteGradient(2), ScheduleChanged(2), DataOrderChanged(2), CorruptCheckpoint(2),
-    CheckpointDirNotWritable(2), MissingLocalFile(2), NoGPU(1), Crash(1);
+    InvalidSpec(2), BadRecord(2), MissingFile(2), NonFiniteLoss(2), NonFiniteGradient(2), ScheduleChanged(2), DataOrderChanged(2),
+    CorruptCheckpoint(2),
+    CheckpointDirNotWritable(2), MissingLocalFile(2), NoGPU(1), Crash(1),
+    /** The checkpoint volume is too small for the next checkpoint (the message gives the bytes needed); retried. */
+    CheckpointVolumeFull(1),
+    /** A checkpoint could not be read for a reason other than corruption; retried. */
+    CheckpointReadError(1),
+    /** A newer attempt of the job holds the checkpoint directory: this old pod stops without writing. */
+    Superseded(1);
 
     public final int exitCode;
 

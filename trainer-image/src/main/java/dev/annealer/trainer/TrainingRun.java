@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.annealer.trainer.StepRunner.StepResult;
 import dev.annealer.trainer.TrainerFailure.Reason;
 import dev.annealer.trainer.checkpoint.CheckpointDirProbe;
+import dev.annealer.trainer.checkpoint.BackgroundWriter;
+import dev.annealer.trainer.checkpoint.CheckpointFencedException;
+import dev.annealer.trainer.checkpoint.CheckpointReadException;
 import dev.annealer.trainer.checkpoint.CheckpointStore;
+import dev.annealer.trainer.checkpoint.CheckpointVolumeFullException;
 import dev.annealer.trainer.config.JobConfig;
 import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
@@ -19,7 +23,9 @@ import dev.annealer.trainer.progress.ProgressServer;
 import dev.annealer.trainer.progress.TrainerMetrics;
 import dev.annealer.trainer.schedule.TrainingSchedule;
 import dev.annealer.trainer.schedule.TrainingSchedule.Position;
+import dev.annealer.trainer.trainee.CheckpointState;
 import dev.annealer.trainer.trainee.Trainee;
+import dev.annealer.trainer.trainee.Trainee.FrozenBase;
 import dev.annealer.trainer.trainee.TraineeFactory;
 import dev.annealer.trainer.trainee.Trainees;
 import java.io.IOException;
@@ -74,6 +80,10 @@ public final class TrainingRun {
 
   private final TraineeFactory trainees;
   private Map<String, Double> evalMetrics = Map.of();
+  /** Periodic checkpoints in the background (default; {@code ANNEALER_CHECKPOINT_BACKGROUND=false} writes inline). */
+  private BackgroundWriter writer;
+  private Pending pending;
+  private boolean deferred;
 
   public TrainingRun(Options options, Preemption preemption) {
     this(options, preemption, Trainees.standard());
@@ -136,8 +146,19 @@ public final class TrainingRun {
             + "the validation loss is only measured at cycle ends (with keepCycleSnapshots) and at the end"));
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
+      try {
+        store.acquire(attempt); // fences older attempts that may still run against the same volume
+      } catch (CheckpointFencedException e) {
+        throw new TrainerFailure(Reason.Superseded, e.getMessage());
+      }
       dataSha256 = DataCursor.sha256(Locations.resolve(cfg.data().train(), o.env()));
-      long step = resume(cfg, store, schedule, trainee, plan);
+      long step;
+      try {
+        step = resume(cfg, store, schedule, trainee, plan);
+      } catch (CheckpointReadException e) {
+        throw new TrainerFailure(Reason.CheckpointReadError, e.getMessage() + ": check the volume (dmesg, the PVC's "
+            + "storage backend); the checkpoint itself was not found corrupt", e);
+      }
       return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
   }
@@ -202,8 +223,19 @@ public final class TrainingRun {
     @SuppressWarnings("unchecked")
     Map<String, Object> rawCounters = (Map<String, Object>) opt.getOrDefault("counters", Map.of());
     rawCounters.forEach((k, v) -> counters.put(k, ((Number) v).longValue()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> frozen = (Map<String, Object>) m.get("frozen");
+    if (frozen != null) {
+      Trainee.FrozenBase now = trainee.frozenDigest();
+      if (now == null || !now.sha256().equals(frozen.get("sha256"))) {
+        throw new TrainerFailure(Reason.InvalidSpec, "checkpoint " + c.name() + " holds only the trainable parameters of "
+            + "a model whose frozen " + frozen.get("kind") + " has digest " + frozen.get("sha256") + ", but the frozen part "
+            + "of spec.model now has " + (now == null ? "nothing frozen" : "digest " + now.sha256()) + ": restore the "
+            + "previous spec.model.source (and spec.model.trainable) or start in an empty checkpoint directory");
+      }
+    }
     try {
-      trainee.load(c.params(), new OptimizerState(type, c.optimizerBuffers(), counters));
+      trainee.loadBytes(c.paramBytes(), type, c.optimizerBytes(), counters);
     } catch (IllegalArgumentException e) {
       throw new TrainerFailure(Reason.InvalidSpec, "checkpoint " + c.name() + " does not fit spec.model: " + e.getMessage()
           + "; restore the previous spec.model or start in an empty checkpoint directory");
@@ -241,6 +273,8 @@ public final class TrainingRun {
     double lastLoss = Double.NaN;
     long lastEvalStep = -1;
     ProgressServer server = startServer(attempt);
+    writer = "false".equalsIgnoreCase(o.env().getOrDefault("ANNEALER_CHECKPOINT_BACKGROUND", "true")) ? null
+        : new BackgroundWriter();
     ProgressBar bar = o.progressBar() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.err()))
         .build() : null;
@@ -281,17 +315,30 @@ public final class TrainingRun {
         }
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, stepsPerSecond * examplesPerStep,
             ProgressReport.RUNNING, false);
-        boolean due = (ck.everySteps() != null && step % ck.everySteps() == 0)
+        collect(cfg, attempt, totalSteps, schedule, plan, lastLoss, false);
+        boolean due = deferred || (ck.everySteps() != null && step % ck.everySteps() == 0)
             || (ck.everySeconds() != null && System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
         if ((due || snapshot) && step < totalSteps) {
-          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, snapshot, pos.cycle(), lastLoss);
-          lastCheckpointNanos = System.nanoTime();
+          if (writer != null && writer.busy() && !snapshot) {
+            deferred = true; // at most one write in flight: this one starts at the first step boundary after it
+          } else {
+            if (writer != null) {
+              collect(cfg, attempt, totalSteps, schedule, plan, lastLoss, true); // a cycle snapshot waits its turn
+            }
+            deferred = false;
+            checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, snapshot, pos.cycle(), lastLoss,
+                writer != null);
+            lastCheckpointNanos = System.nanoTime();
+          }
         }
       }
+      // a background write in flight finishes before the final or the SIGTERM checkpoint (its rename is atomic: it
+      // either completes or leaves a temp directory the next writer deletes)
+      collect(cfg, attempt, totalSteps, schedule, plan, lastLoss, true);
       if (step < totalSteps) {
         // preempted: make the current step durable, then tell the operator this was not a failure
         if (lastCheckpoint == null || lastCheckpoint.step() != step) {
-          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, false, -1, lastLoss);
+          checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, false, -1, lastLoss, false);
         }
         String msg = "checkpointed after preemption: step=" + step + " checkpoint=" + lastCheckpoint.name();
         log("event=preempted signal=" + preemption.signal() + " step=" + step + " checkpoint=" + lastCheckpoint.name()
@@ -309,7 +356,8 @@ public final class TrainingRun {
         Position last = schedule.position(totalSteps - 1);
         boolean lastCycleEnd = ck.keepCycleSnapshots() && last.phase().equals("ANNEALING")
             && schedule.position(totalSteps).cycle() != last.cycle();
-        checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, lastCycleEnd, last.cycle(), lastLoss);
+        checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, lastCycleEnd, last.cycle(), lastLoss,
+            false);
       }
       String digest = ParamsDigest.sha256(trainee.parameters());
       String finalModel = trainee.export(o.checkpointDir());
@@ -326,6 +374,10 @@ public final class TrainingRun {
       o.out().flush();
       return 0;
     } finally {
+      if (writer != null) {
+        writer.await(); // never leave a write running behind an exception
+        writer.close();
+      }
       if (bar != null) {
         bar.close();
       }
@@ -334,6 +386,31 @@ public final class TrainingRun {
       }
     }
   }
+
+  /**
+   * Collects a finished background write (or waits for the one in flight when {@code wait}): updates the last
+   * checkpoint, or fails the run as a synchronous write would.
+   */
+  private void collect(JobConfig cfg, int attempt, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
+      double loss, boolean wait) {
+    if (writer == null) {
+      return;
+    }
+    BackgroundWriter.Outcome out = wait ? writer.await() : writer.poll();
+    if (out == null) {
+      return;
+    }
+    Pending p = pending;
+    pending = null;
+    if (out.error() != null) {
+      throw writeFailure(out.error(), CheckpointStore.nameOf(out.step()), o.checkpointDir());
+    }
+    completed(p.step(), p.createdAt(), out.written(), p.cycleSnapshot(), p.validationLoss(), true);
+    publish(cfg, attempt, p.step(), totalSteps, schedule, plan, loss, 0, ProgressReport.RUNNING, true);
+  }
+
+  /** What a background write was started for. */
+  private record Pending(long step, String createdAt, boolean cycleSnapshot, Double validationLoss) {}
 
   /** Measures the validation metrics after step {@code step} and logs them (the {@code event=eval} line). */
   private void evaluate(Trainee trainee, long step) {
@@ -354,11 +431,8 @@ public final class TrainingRun {
   }
 
   private void checkpoint(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
-      Trainee trainee, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss) throws IOException {
-    publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.CHECKPOINTING, false);
-    long t0 = System.nanoTime();
-    Map<String, float[]> params = trainee.parameters();
-    OptimizerState state = trainee.optimizerState();
+      Trainee trainee, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss, boolean async)
+      throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("formatVersion", 1);
     m.put("job", Map.of("name", cfg.job().name(), "namespace", cfg.job().namespace(), "uid", cfg.job().uid(),
@@ -374,7 +448,6 @@ public final class TrainingRun {
     s.put("plateau", schedule.plateauState());
     s.put("definition", schedule.manifest());
     m.put("schedule", s);
-    m.put("optimizer", Map.of("type", state.type(), "counters", state.counters(), "file", CheckpointStore.OPTIMIZER));
     m.put("rng", Map.of("seed", cfg.training().seed(), "dataOrder", "permutation(seed, epoch): SplittableRandom(mix(seed, epoch))",
         "dropout", "none"));
     if (cycleSnapshot) {
@@ -389,24 +462,61 @@ public final class TrainingRun {
     m.put("metrics", Map.of("recent", new ArrayList<>(recent), "loss", Double.isFinite(loss) ? loss : "NaN"));
     String now = Instant.now().toString();
     m.put("createdAt", now);
+    FrozenBase frozen = trainee.frozenDigest();
+    if (frozen != null) {
+      m.put("frozen", Map.of("kind", frozen.kind(), "sha256", frozen.sha256(), "bytes", frozen.bytes(), "tensors",
+          frozen.tensors(), "note", "not in params.bin: the trainer verifies it on resume"));
+    }
+    CheckpointStore.Retention retention = new CheckpointStore.Retention(cfg.checkpoint().keepLast(),
+        cfg.checkpoint().keepCycleSnapshots());
+    CheckpointState state = trainee.checkpointState(async);
+    m.put("optimizer", Map.of("type", state.optimizerType(), "counters", state.counters(), "file", CheckpointStore.OPTIMIZER));
+    if (async) {
+      pending = new Pending(step, now, cycleSnapshot, validationLoss);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> copy = JSON.convertValue(m, Map.class); // nothing the loop changes later reaches the writer
+      writer.submit(step, () -> store.write(step, copy, state.params(), state.optimizer(), retention), state::close);
+      return;
+    }
+    publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.CHECKPOINTING, false);
     CheckpointStore.Written written;
     try {
-      written = store.write(step, m, params, state.buffers());
+      written = store.write(step, m, state.params(), state.optimizer(), retention);
     } catch (IOException e) {
-      throw new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + CheckpointStore.nameOf(step)
-          + " in " + o.checkpointDir() + " (" + e + "): free space on the volume or mount it read-write; the newest "
-          + "complete checkpoint is kept and the next attempt resumes from it", e);
+      throw writeFailure(e, CheckpointStore.nameOf(step), o.checkpointDir());
+    } finally {
+      state.close();
     }
-    String name = written.name();
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    metrics.checkpointWrite.record(java.time.Duration.ofNanos(System.nanoTime() - t0));
-    metrics.checkpoints.increment();
-    lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + written.paramsSha256(), name);
-    List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
-    log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
-        + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")
-        + (deleted.isEmpty() ? "" : " pruned=" + String.join(",", deleted)));
+    completed(step, now, written, cycleSnapshot, validationLoss, false);
     publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.RUNNING, true);
+  }
+
+  private void completed(long step, String createdAt, CheckpointStore.Written written, boolean cycleSnapshot,
+      Double valLoss, boolean background) {
+    metrics.checkpointWrite.record(java.time.Duration.ofNanos((long) (written.seconds() * 1e9)));
+    metrics.checkpoints.increment();
+    lastCheckpoint = new ProgressReport.LastCheckpoint(step, createdAt, "sha256:" + written.paramsSha256(), written.name(),
+        written.bytes(), written.seconds());
+    log("event=checkpoint name=" + written.name() + " step=" + step + " seconds=" + fmt(written.seconds()) + " bytes="
+        + written.bytes() + " bytesPerSecond=" + Math.round(lastCheckpoint.writeBytesPerSecond())
+        + (background ? " background=true" : "")
+        + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + valLoss : "")
+        + (written.pruned().isEmpty() ? "" : " pruned=" + String.join(",", written.pruned())));
+  }
+
+  /** The pod-contract failure for a checkpoint write that failed: full volume, fenced writer, or unwritable directory. */
+  static TrainerFailure writeFailure(IOException e, String name, Path dir) {
+    if (e instanceof CheckpointVolumeFullException full) {
+      return new TrainerFailure(Reason.CheckpointVolumeFull, full.getMessage() + ": make the checkpoint volume at least "
+          + full.bytesNeeded() + " bytes larger than what the kept checkpoints use (spec.checkpoint.storage.size), or lower "
+          + "spec.checkpoint.keepLast; the newest complete checkpoint is kept and the next attempt resumes from it", e);
+    }
+    if (e instanceof CheckpointFencedException) {
+      return new TrainerFailure(Reason.Superseded, e.getMessage(), e);
+    }
+    return new TrainerFailure(Reason.CheckpointDirNotWritable, "cannot write checkpoint " + name + " in " + dir + " (" + e
+        + "): free space on the volume or mount it read-write; the newest complete checkpoint is kept and the next "
+        + "attempt resumes from it", e);
   }
 
   private void publish(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,

@@ -27,6 +27,11 @@ public final class ConditionTypes {
     public static final String RECONCILING = "Reconciling";
     /** kstatus: True when no progress is possible without a change: Failed, a rejected spec. */
     public static final String STALLED = "Stalled";
+    /**
+     * Whether the trainer's measured checkpoint write fits the pod's terminationGracePeriodSeconds with margin (so a
+     * SIGTERM checkpoint completes). Present once the trainer reported a checkpoint write; not in {@link #ALL}.
+     */
+    public static final String CHECKPOINT_FITS_GRACE_PERIOD = "CheckpointFitsGracePeriod";
 
     /** All types, in the order the operator writes them. */
     public static final List<String> ALL = List.of(ACCEPTED, RUNNING, SUSPENDED, SUCCEEDED, FAILED, READY, RECONCILING,

@@ -45,6 +45,9 @@ public class FineTuneJobStatus {
     @JsonPropertyDescription("The newest complete checkpoint; a new attempt resumes from it.")
     private CheckpointStatus lastCheckpoint;
 
+    @JsonPropertyDescription("Size and measured write time of the job's checkpoints (set once the trainer wrote one).")
+    private CheckpointCostStatus checkpoint;
+
     @JsonPropertyDescription("Attempts ended by the platform (preemption, eviction, node loss, suspend excluded); "
             + "never counted as failures.")
     private Integer preemptions;
@@ -141,6 +144,14 @@ public class FineTuneJobStatus {
 
     public void setValidationLoss(Double validationLoss) {
         this.validationLoss = validationLoss;
+    }
+
+    public CheckpointCostStatus getCheckpoint() {
+        return checkpoint;
+    }
+
+    public void setCheckpoint(CheckpointCostStatus checkpoint) {
+        this.checkpoint = checkpoint;
     }
 
     public CheckpointStatus getLastCheckpoint() {
@@ -256,16 +267,16 @@ public class FineTuneJobStatus {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobStatus that)) return false;
-        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(evaluation, that.evaluation) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(preemptionsWithoutProgress, that.preemptionsWithoutProgress) && Objects.equals(stepAtLastPreemption, that.stepAtLastPreemption) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
+        return Objects.equals(phase, that.phase) && Objects.equals(observedGeneration, that.observedGeneration) && Objects.equals(conditions, that.conditions) && Objects.equals(step, that.step) && Objects.equals(epoch, that.epoch) && Objects.equals(schedule, that.schedule) && Objects.equals(loss, that.loss) && Objects.equals(validationLoss, that.validationLoss) && Objects.equals(evaluation, that.evaluation) && Objects.equals(lastCheckpoint, that.lastCheckpoint) && Objects.equals(checkpoint, that.checkpoint) && Objects.equals(preemptions, that.preemptions) && Objects.equals(failures, that.failures) && Objects.equals(preemptionsWithoutProgress, that.preemptionsWithoutProgress) && Objects.equals(stepAtLastPreemption, that.stepAtLastPreemption) && Objects.equals(attempt, that.attempt) && Objects.equals(startTime, that.startTime) && Objects.equals(completionTime, that.completionTime) && Objects.equals(finalModel, that.finalModel) && Objects.equals(lastTerminationMessage, that.lastTerminationMessage) && Objects.equals(lrRangeTest, that.lrRangeTest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, evaluation, lastCheckpoint, preemptions, failures, preemptionsWithoutProgress, stepAtLastPreemption, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
+        return Objects.hash(phase, observedGeneration, conditions, step, epoch, schedule, loss, validationLoss, evaluation, lastCheckpoint, checkpoint, preemptions, failures, preemptionsWithoutProgress, stepAtLastPreemption, attempt, startTime, completionTime, finalModel, lastTerminationMessage, lrRangeTest);
     }
 
     @Override
     public String toString() {
-        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "evaluation=" + evaluation + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + ", " + "lrRangeTest=" + lrRangeTest + "}";
+        return "FineTuneJobStatus{" + "phase=" + phase + ", " + "observedGeneration=" + observedGeneration + ", " + "step=" + step + ", " + "epoch=" + epoch + ", " + "schedule=" + schedule + ", " + "loss=" + loss + ", " + "validationLoss=" + validationLoss + ", " + "evaluation=" + evaluation + ", " + "lastCheckpoint=" + lastCheckpoint + ", " + "checkpoint=" + checkpoint + ", " + "preemptions=" + preemptions + ", " + "failures=" + failures + ", " + "attempt=" + attempt + ", " + "startTime=" + startTime + ", " + "completionTime=" + completionTime + ", " + "finalModel=" + finalModel + ", " + "lastTerminationMessage=" + lastTerminationMessage + ", " + "lrRangeTest=" + lrRangeTest + "}";
     }
 }

@@ -33,6 +33,15 @@ public final class Reasons {
     /** Event: an owned resource (pod, PVC, ConfigMap) was created. */
     public static final String CREATED = "Created";
 
+    // CheckpointFitsGracePeriod
+    /** CheckpointFitsGracePeriod=True: the estimated SIGTERM checkpoint write fits the grace period with margin. */
+    public static final String CHECKPOINT_FITS = "CheckpointFits";
+    /**
+     * CheckpointFitsGracePeriod=False and Warning event: the estimated write exceeds the grace period with margin; the
+     * message gives the terminationGracePeriodSeconds to set.
+     */
+    public static final String CHECKPOINT_EXCEEDS_GRACE_PERIOD = "CheckpointExceedsGracePeriod";
+
     // Suspended
     /** Suspended=True: spec.suspend is true. */
     public static final String SUSPEND_REQUESTED = "SuspendRequested";

@@ -24,6 +24,12 @@ public final class Conditions {
             out.add(find(existing, type).map(Conditions::copy).orElseGet(() -> new FineTuneJobCondition(type,
                     FineTuneJobCondition.FALSE, null, null, now.toString(), generation)));
         }
+        // conditions beyond the always-present ones (CheckpointFitsGracePeriod) are kept as they are
+        for (FineTuneJobCondition c : existing == null ? List.<FineTuneJobCondition>of() : existing) {
+            if (!ConditionTypes.ALL.contains(c.getType())) {
+                out.add(copy(c));
+            }
+        }
         return out;
     }
 

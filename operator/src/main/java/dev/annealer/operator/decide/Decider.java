@@ -1,5 +1,6 @@
 package dev.annealer.operator.decide;
 
+import dev.annealer.api.v1alpha1.CheckpointCostStatus;
 import dev.annealer.api.v1alpha1.CheckpointStatus;
 import dev.annealer.api.v1alpha1.ConditionTypes;
 import dev.annealer.api.v1alpha1.Defaults;
@@ -506,6 +507,32 @@ public final class Decider {
                 cp.setDigest(r.lastCheckpoint().digest());
                 cp.setName(r.lastCheckpoint().name());
                 s.setLastCheckpoint(cp);
+                applyCheckpointCost(r.lastCheckpoint());
+            }
+        }
+
+        /** status.checkpoint and the CheckpointFitsGracePeriod condition (+ a Warning when it turns False). */
+        void applyCheckpointCost(ProgressReport.Checkpoint c) {
+            Optional<GracePeriodFit.Verdict> v = GracePeriodFit.decide(c.bytes(), c.writeBytesPerSecond(),
+                    graceSeconds(obs.pod().orElse(null)));
+            if (v.isEmpty()) {
+                return;
+            }
+            CheckpointCostStatus cost = new CheckpointCostStatus();
+            cost.setSize(new io.fabric8.kubernetes.api.model.Quantity(Long.toString(c.bytes())));
+            cost.setWriteBytesPerSecond(Math.round(c.writeBytesPerSecond()));
+            cost.setEstimatedWriteSeconds(Math.round(v.get().estimatedWriteSeconds() * 100) / 100.0);
+            s.setCheckpoint(cost);
+            if (Conditions.find(s.getConditions(), ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD).isEmpty()) {
+                s.getConditions().add(new FineTuneJobCondition(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD,
+                        FineTuneJobCondition.UNKNOWN, null, null, now.toString(), gen));
+            }
+            boolean wasFalse = Conditions.find(s.getConditions(), ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD)
+                    .map(x -> "False".equals(x.getStatus())).orElse(false);
+            set(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD, v.get().fits(), v.get().fits() ? Reasons.CHECKPOINT_FITS
+                    : Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD, v.get().message());
+            if (!v.get().fits() && !wasFalse) {
+                events.add(JobEvent.warning(Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD, v.get().message()));
             }
         }
 
@@ -524,7 +551,7 @@ public final class Decider {
 
         /** The grace the pod was created with (the operator's default when the spec names none), else the spec's. */
         long graceSeconds(PodSnapshot pod) {
-            if (pod.graceSeconds() != null) {
+            if (pod != null && pod.graceSeconds() != null) {
                 return pod.graceSeconds();
             }
             return spec.getTemplate() != null && spec.getTemplate().getTerminationGracePeriodSeconds() != null

@@ -40,6 +40,10 @@ public record ProgressReport(
 
     /** {@code lastCheckpoint} of a report. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Checkpoint(Long step, String time, String digest, String name) {
+    public record Checkpoint(Long step, String time, String digest, String name, Long bytes, Double writeSeconds,
+            Double writeBytesPerSecond) {
+        public Checkpoint(Long step, String time, String digest, String name) {
+            this(step, time, digest, name, null, null, null);
+        }
     }
 }

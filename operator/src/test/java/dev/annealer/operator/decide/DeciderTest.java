@@ -155,6 +155,37 @@ class DeciderTest {
     }
 
     @Test
+    void aCheckpointSlowerThanTheGracePeriodSetsTheConditionAndWarnsOnceWithTheValueToSet() {
+        World w = World.running(); // no terminationGracePeriodSeconds in the spec: 120 s
+        // 16 GiB at 200 MiB/s = 82 s; x1.5 + 10 s = 133 s > 120 s
+        w.obs = w.obs.withProgress(progress(w, 16L << 30, 200.0 * (1 << 20)));
+        Decision d = w.decide();
+        assertThat(d.status().getCheckpoint().getSize().getAmount()).isEqualTo(Long.toString(16L << 30));
+        assertThat(d.status().getCheckpoint().getEstimatedWriteSeconds()).isEqualTo(81.92);
+        assertThat(w.condition(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD).getStatus()).isEqualTo("False");
+        assertThat(w.condition(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD).getReason())
+                .isEqualTo(Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD);
+        assertThat(d.events()).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo("Warning");
+            assertThat(e.reason()).isEqualTo(Reasons.CHECKPOINT_EXCEEDS_GRACE_PERIOD);
+            assertThat(e.message()).contains("terminationGracePeriodSeconds: 150");
+        });
+        // the same verdict again: no second event
+        assertThat(w.decide().events()).isEmpty();
+        // a faster write fits: True, no event
+        w.obs = w.obs.withProgress(progress(w, 1L << 30, 1000.0 * (1 << 20)));
+        Decision fits = w.decide();
+        assertThat(w.condition(ConditionTypes.CHECKPOINT_FITS_GRACE_PERIOD).getStatus()).isEqualTo("True");
+        assertThat(fits.events()).isEmpty();
+    }
+
+    private static ProgressReport progress(World w, long bytes, double bytesPerSecond) {
+        return new ProgressReport(w.job.getMetadata().getUid(), 1, 4321L, 1.5, 1L, 1321L, 4000L, 2.1e-4, 0.25, 0.3, 100.0,
+                600.0, new ProgressReport.Checkpoint(4000L, "2026-11-28T10:05:00Z", "sha256:ab", "step-000000004000",
+                bytes, bytes / bytesPerSecond, bytesPerSecond), "Running", "2026-11-28T10:05:01Z");
+    }
+
+    @Test
     void progressOfAnotherJobOrAttemptIsIgnored() {
         World w = World.running();
         FineTuneJobStatus before = w.job.getStatus();

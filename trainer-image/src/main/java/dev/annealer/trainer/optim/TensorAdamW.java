@@ -80,6 +80,21 @@ public final class TensorAdamW implements TensorOptimizer {
   }
 
   @Override
+  public Map<String, NDArray> stateTensors() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    expAvg.forEach((k, v) -> out.put(k + "/exp_avg", v));
+    expAvgSq.forEach((k, v) -> out.put(k + "/exp_avg_sq", v));
+    return out;
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    Map<String, Long> counters = new HashMap<>();
+    steps.forEach((k, v) -> counters.put(k + "/step", v));
+    return counters;
+  }
+
+  @Override
   public OptimizerState state() {
     Map<String, float[]> buffers = new HashMap<>();
     expAvg.forEach((k, v) -> buffers.put(k + "/exp_avg", v.toFloatArray()));

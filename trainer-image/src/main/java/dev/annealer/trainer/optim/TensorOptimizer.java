@@ -27,6 +27,15 @@ public interface TensorOptimizer extends AutoCloseable {
   OptimizerState state();
 
   /**
+   * The live state tensors under the keys of {@link #state()}'s buffers (not copies: valid and unchanged until the
+   * next {@link #step}); a checkpoint streams them from libtorch memory without converting to {@code float[]}.
+   */
+  Map<String, NDArray> stateTensors();
+
+  /** The integer counters of {@link #state()} (step counts). */
+  Map<String, Long> counters();
+
+  /**
    * Replaces the state. {@code params} gives each buffer's shape and device (buffers of unknown names are an error:
    * the checkpoint belongs to another model).
    */

@@ -80,6 +80,18 @@ public final class TensorSgd implements TensorOptimizer {
   }
 
   @Override
+  public Map<String, NDArray> stateTensors() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    buffers.forEach((k, v) -> out.put(k + "/momentum_buffer", v));
+    return out;
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    return Map.of();
+  }
+
+  @Override
   public OptimizerState state() {
     Map<String, float[]> out = new HashMap<>();
     buffers.forEach((k, v) -> out.put(k + "/momentum_buffer", v.toFloatArray()));

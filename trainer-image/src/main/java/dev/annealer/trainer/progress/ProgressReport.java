@@ -52,8 +52,22 @@ public record ProgressReport(
         examplesPerSecond, etaSeconds, lastCheckpoint, phase, reportedAt, Map.of(), null);
   }
 
-  /** The newest durable checkpoint. */
-  public record LastCheckpoint(long step, String time, String digest, String name) {}
+  /**
+   * The newest durable checkpoint.
+   *
+   * @param bytes its size on disk (0 when unknown)
+   * @param writeSeconds how long writing it took (0 when it was not written by this process)
+   */
+  public record LastCheckpoint(long step, String time, String digest, String name, long bytes, double writeSeconds) {
+    public LastCheckpoint(long step, String time, String digest, String name) {
+      this(step, time, digest, name, 0, 0);
+    }
+
+    /** Measured write throughput in bytes per second, or 0 when not measured. */
+    public double writeBytesPerSecond() {
+      return writeSeconds > 0 ? bytes / writeSeconds : 0;
+    }
+  }
 
   /** Phase values. */
   public static final String RUNNING = "Running";
@@ -85,6 +99,13 @@ public record ProgressReport(
       c.put("time", lastCheckpoint.time());
       c.put("digest", lastCheckpoint.digest());
       c.put("name", lastCheckpoint.name());
+      if (lastCheckpoint.bytes() > 0) {
+        c.put("bytes", lastCheckpoint.bytes());
+      }
+      if (lastCheckpoint.writeSeconds() > 0) {
+        c.put("writeSeconds", lastCheckpoint.writeSeconds());
+        c.put("writeBytesPerSecond", Math.round(lastCheckpoint.writeBytesPerSecond()));
+      }
       m.put("lastCheckpoint", c);
     } else {
       m.put("lastCheckpoint", null);

@@ -33,9 +33,12 @@ public final class FloatTrainee implements Trainee {
   private final StepRunner runner;
   private final BatchPlan plan;
   private final List<StepRunner.Batch> validation;
+  private final java.util.Set<String> frozen;
+  private FrozenBase frozenBase;
 
   private FloatTrainee(TraineeFactory.Context ctx, DjlModel model, StepRunner runner, BatchPlan plan,
-      List<StepRunner.Batch> validation) {
+      List<StepRunner.Batch> validation, java.util.Set<String> frozen) {
+    this.frozen = frozen;
     this.ctx = ctx;
     this.model = model;
     this.runner = runner;
@@ -64,7 +67,10 @@ public final class FloatTrainee implements Trainee {
       BatchPlan plan = new BatchPlan(train, cfg.training().batchSize(), cfg.training().gradientAccumulation(),
           cfg.training().seed(), cfg.data().shuffle());
       checkModelFitsData(runner, plan, task);
-      return new FloatTrainee(ctx, model, runner, plan, validation == null ? null : BatchPlan.sequential(validation, 1024));
+      java.util.Set<String> frozen = new java.util.LinkedHashSet<>(model.parameterNames());
+      trainable.forEach(frozen::remove);
+      return new FloatTrainee(ctx, model, runner, plan, validation == null ? null : BatchPlan.sequential(validation, 1024),
+          frozen);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -103,6 +109,30 @@ public final class FloatTrainee implements Trainee {
   @Override
   public Map<String, float[]> parameters() {
     return runner.parameters();
+  }
+
+  @Override
+  public java.util.Set<String> frozen() {
+    return frozen;
+  }
+
+  /** The digest of the frozen parameters (they never change, so it is computed once). */
+  @Override
+  public synchronized FrozenBase frozenDigest() {
+    if (frozen.isEmpty()) {
+      return null;
+    }
+    if (frozenBase == null) {
+      Map<String, float[]> f = new LinkedHashMap<>();
+      Map<String, float[]> all = parameters();
+      long bytes = 0;
+      for (String n : frozen) {
+        f.put(n, all.get(n));
+        bytes += 4L * all.get(n).length;
+      }
+      frozenBase = new FrozenBase("parameters", dev.annealer.trainer.ParamsDigest.sha256(f), bytes, f.size());
+    }
+    return frozenBase;
   }
 
   @Override

@@ -12,6 +12,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.annealer.trainer.ModelFactory;
 import dev.annealer.trainer.StepRunner.StepResult;
+import dev.annealer.trainer.checkpoint.TensorFile;
 import dev.annealer.trainer.TrainerFailure;
 import dev.annealer.trainer.TrainerFailure.Reason;
 import dev.annealer.trainer.config.JobConfig;
@@ -311,6 +312,144 @@ public final class HfTrainee implements Trainee {
   @Override
   public OptimizerState optimizerState() {
     return optimizer.state();
+  }
+
+  /**
+   * Parameters that train and the optimizer state, straight from libtorch memory: views of the live tensors for a
+   * synchronous write, or libtorch clones (one memcpy each, no Java conversion) for a background write.
+   */
+  @Override
+  public CheckpointState checkpointState(boolean copy) {
+    List<NDArray> owned = new ArrayList<>();
+    Map<String, TensorFile.Source> p = new LinkedHashMap<>();
+    Map<String, TensorFile.Source> o = new LinkedHashMap<>();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (String name : trainable) {
+        p.put(name, TensorFile.Source.of(hostView(params.get(name), copy, owned)));
+      }
+      for (Map.Entry<String, NDArray> e : optimizer.stateTensors().entrySet()) {
+        o.put(e.getKey(), TensorFile.Source.of(hostView(e.getValue(), copy, owned)));
+      }
+    } catch (RuntimeException e) {
+      owned.forEach(NDArray::close);
+      throw e;
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    return new CheckpointState(p, o, optimizer.type(), optimizer.counters(), () -> owned.forEach(NDArray::close));
+  }
+
+  /** Little-endian float32 bytes of {@code a} in host memory: the tensor's own memory, or a copy the caller frees. */
+  private static java.nio.ByteBuffer hostView(NDArray a, boolean copy, List<NDArray> owned) {
+    NDArray host = a;
+    if (!a.getDevice().equals(Device.cpu())) {
+      host = a.toDevice(Device.cpu(), true);
+    } else if (copy) {
+      host = a.duplicate();
+    }
+    if (host != a) {
+      TensorOptimizer.keep(host);
+      owned.add(host);
+    }
+    return host.toByteBuffer(true);
+  }
+
+  @Override
+  public java.util.Set<String> frozen() {
+    java.util.Set<String> f = new java.util.LinkedHashSet<>(params.keySet());
+    trainable.forEach(f::remove);
+    return f;
+  }
+
+  private FrozenBase frozenBase;
+
+  /**
+   * The frozen part: for LoRA the base model's weight files (SHA-256 of their bytes: the adapter checkpoint is
+   * meaningless on another base), plus the digest of any parameters that spec.model.trainable leaves frozen.
+   * Computed once.
+   */
+  @Override
+  public synchronized FrozenBase frozenDigest() {
+    if (frozenBase != null) {
+      return frozenBase;
+    }
+    java.util.Set<String> f = frozen();
+    boolean lora = ctx.cfg().model().lora() != null;
+    if (f.isEmpty() && !lora) {
+      return null;
+    }
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      long bytes = 0;
+      int tensors = 0;
+      if (lora) {
+        Path dir = Locations.resolve(ctx.cfg().model().source(), ctx.env());
+        List<Path> weights;
+        try (var files = Files.list(dir)) {
+          weights = files.filter(x -> x.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        }
+        for (Path w : weights) {
+          md.update((w.getFileName() + "\0" + TensorFile.sha256(w) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          bytes += Files.size(w);
+        }
+        tensors = weights.size();
+      }
+      if (!f.isEmpty()) {
+        Map<String, java.nio.ByteBuffer> views = new LinkedHashMap<>();
+        for (String n : f) {
+          NDArray a = params.get(n);
+          views.put(n, a.getDevice().equals(Device.cpu()) ? a.toByteBuffer(true) : a.toByteBuffer());
+          bytes += 4 * a.getShape().size();
+        }
+        md.update(("parameters\0" + dev.annealer.trainer.ParamsDigest.sha256Bytes(views) + "\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        tensors += f.size();
+      }
+      frozenBase = new FrozenBase(lora ? "baseModel" : "parameters", java.util.HexFormat.of().formatHex(md.digest()),
+          bytes, tensors);
+      return frozenBase;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot hash the frozen base model: " + e.getMessage(), e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Restores trainable parameters straight from mapped checkpoint bytes into libtorch (frozen ones stay as loaded). */
+  @Override
+  public void loadBytes(Map<String, java.nio.ByteBuffer> values, String optimizerType,
+      Map<String, java.nio.ByteBuffer> optimizerBuffers, Map<String, Long> counters) {
+    java.util.Set<String> frozen = frozen();
+    List<String> unknown = values.keySet().stream().filter(k -> !params.containsKey(k)).toList();
+    List<String> missing = params.keySet().stream().filter(k -> !values.containsKey(k) && !frozen.contains(k)).toList();
+    if (!unknown.isEmpty() || !missing.isEmpty()) {
+      throw new IllegalArgumentException("the checkpoint's parameters differ from the model's"
+          + (unknown.isEmpty() ? "" : ": not in the model " + first(unknown))
+          + (missing.isEmpty() ? "" : ": not in the checkpoint " + first(missing)));
+    }
+    for (Map.Entry<String, java.nio.ByteBuffer> e : values.entrySet()) {
+      NDArray p = params.get(e.getKey());
+      if (p.getShape().size() != e.getValue().remaining() / 4) {
+        throw new IllegalArgumentException("parameter " + e.getKey() + " has " + p.getShape().size() + " values in the model "
+            + p.getShape() + ", " + e.getValue().remaining() / 4 + " in the checkpoint");
+      }
+    }
+    // NDArray.set(direct buffer) makes a CPU tensor use that buffer's memory: a read-only mapping would then be written
+    // by the optimizer (SIGSEGV), so each parameter gets its own writable direct copy (one memcpy, no per-float work)
+    values.forEach((name, v) -> {
+      java.nio.ByteBuffer own = java.nio.ByteBuffer.allocateDirect(v.remaining()).order(java.nio.ByteOrder.nativeOrder());
+      own.put(v.duplicate()).flip();
+      params.get(name).set(own);
+    });
+    Map<String, float[]> opt = new LinkedHashMap<>();
+    optimizerBuffers.forEach((k, b) -> {
+      float[] v = new float[b.remaining() / 4];
+      b.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+      opt.put(k, v);
+    });
+    optimizer.restore(new OptimizerState(optimizerType, opt, counters), params);
   }
 
   @Override
