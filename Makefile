@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm regenerate images images-cpu images-cuda images-verify
+.PHONY: build test demo preview clean k8s-binaries helm registry regenerate images images-cpu images-cuda images-verify
 
 build:
 	$(MVN) -q -DskipTests install
@@ -16,7 +16,12 @@ k8s-binaries:
 helm:
 	bash hack/helm.sh >/dev/null
 
-test: k8s-binaries helm
+# The CNCF distribution registry, built from the Go module proxy into ~/.cache/annealer/registry (seconds when warm):
+# HelmOciRegistryIT pushes the chart to it on 127.0.0.1 and installs it from there.
+registry:
+	bash hack/registry.sh >/dev/null
+
+test: k8s-binaries helm registry
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:

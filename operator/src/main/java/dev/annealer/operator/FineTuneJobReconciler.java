@@ -15,11 +15,13 @@ import dev.annealer.operator.metrics.OperatorMetrics;
 import dev.annealer.operator.observe.Observation;
 import dev.annealer.operator.observe.Observer;
 import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressKeyStore;
+import dev.annealer.operator.progress.ProgressTokens;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -35,6 +37,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Reconciles a FineTuneJob in three steps: {@link Observer observe} (caches + progress channel, reads only),
@@ -48,8 +51,8 @@ import java.util.List;
         RBACVerbs.PATCH, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = {"configmaps", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
         RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH})
-@RBACRule(apiGroups = "", resources = "secrets", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
-        RBACVerbs.PATCH})
+// Secrets in job namespaces: create only, never read (progress tokens are derived from the operator's key, ProgressTokens)
+@RBACRule(apiGroups = "", resources = "secrets", verbs = RBACVerbs.CREATE)
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
 // fabric8's LeaderElector renews the lease with PATCH (found by OperatorRbacIT / OperatorQuickstartE2E)
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
@@ -65,17 +68,28 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     private final Actuator actuator;
     private final Decider.Settings settings;
     private final Clock clock;
+    /** The client the progress key is loaded with (on first use, in the operator's namespace). */
+    private final AtomicReference<KubernetesClient> client = new AtomicReference<>();
 
     public FineTuneJobReconciler(OperatorConfig config, OperatorMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
-        this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort());
+        ProgressTokens tokens = new ProgressTokens(() -> {
+            KubernetesClient c = client.get();
+            if (c == null) {
+                throw new IllegalStateException("the progress key is needed before the first reconcile");
+            }
+            return new ProgressKeyStore(c, config.progress().keyNamespace().orElseGet(c::getNamespace),
+                    config.progress().keySecret()).get();
+        });
+        this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort(),
+                tokens);
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
                 config.trainer().progressPort(),
                 config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
                 config.trainer().djlCacheDir()),
-                config.serverSideApply());
+                config.serverSideApply(), tokens);
         this.settings = new Decider.Settings(new PodEndingClassifier.Settings(config.imagePullGrace(),
                 config.configErrorGrace()), config.progress().pollInterval());
     }
@@ -83,7 +97,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     @Override
     public List<EventSource<?, FineTuneJob>> prepareEventSources(EventSourceContext<FineTuneJob> context) {
         return List.of(owned(Pod.class, context), owned(ConfigMap.class, context),
-                owned(PersistentVolumeClaim.class, context), owned(Secret.class, context));
+                owned(PersistentVolumeClaim.class, context));
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,
@@ -99,6 +113,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
     @Override
     public UpdateControl<FineTuneJob> reconcile(FineTuneJob job, Context<FineTuneJob> context) {
         Instant now = clock.instant();
+        client.compareAndSet(null, context.getClient());
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** {@code annealer.*} settings of the operator (application.properties, env vars, Helm values). */
 @ConfigMapping(prefix = "annealer")
@@ -65,6 +66,17 @@ public interface OperatorConfig {
 
         @WithDefault("2s")
         Duration timeout();
+
+        /**
+         * Secret in the operator's namespace holding the key every job's progress token is derived from (created
+         * with a random key when missing). The chart sets {@code ANNEALER_PROGRESS_KEY_SECRET} to
+         * {@code <release>-progress-key}.
+         */
+        @WithDefault("annealer-progress-key")
+        String keySecret();
+
+        /** Namespace of {@link #keySecret()}; default: the client's namespace (in a pod: its own namespace). */
+        Optional<String> keyNamespace();
     }
 
 }

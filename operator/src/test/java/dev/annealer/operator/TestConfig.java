@@ -59,6 +59,16 @@ public final class TestConfig implements OperatorConfig {
             public Duration timeout() {
                 return Duration.ofMillis(300);
             }
+
+            @Override
+            public String keySecret() {
+                return "annealer-progress-key";
+            }
+
+            @Override
+            public java.util.Optional<String> keyNamespace() {
+                return java.util.Optional.of("annealer-system");
+            }
         };
     }
 
