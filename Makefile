@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm registry regenerate images images-cpu images-cuda images-verify
+.PHONY: build test demo preview clean k8s-binaries helm registry regenerate images images-cpu images-cuda images-verify images-push
 
 build:
 	$(MVN) -q -DskipTests install
@@ -41,6 +41,11 @@ images-cuda:
 # quickstart for 30 steps.
 images-verify:
 	bash hack/images.sh verify
+
+# The built images (CPU; PUSH_CUDA=1 adds the CUDA one) and the chart pushed to the project's OCI registry
+# (hack/registry.sh) on 127.0.0.1, their manifests checked; the registry is stopped afterwards.
+images-push:
+	bash hack/images.sh push-local
 
 # The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
 # builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.
