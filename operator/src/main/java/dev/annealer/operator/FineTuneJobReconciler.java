@@ -80,8 +80,12 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob> {
             if (c == null) {
                 throw new IllegalStateException("the progress key is needed before the first reconcile");
             }
-            return new ProgressKeyStore(c, config.progress().keyNamespace().orElseGet(c::getNamespace),
-                    config.progress().keySecret()).get();
+            // the operator's own namespace: explicit, else KUBERNETES_NAMESPACE (the chart's fieldRef; set by hand
+            // outside a cluster, as for the lease), else the client's (in a pod: its service account's)
+            String ns = config.progress().keyNamespace()
+                    .or(() -> java.util.Optional.ofNullable(System.getenv("KUBERNETES_NAMESPACE")).filter(n -> !n.isBlank()))
+                    .orElseGet(c::getNamespace);
+            return new ProgressKeyStore(c, ns, config.progress().keySecret()).get();
         });
         this.observer = new Observer(new ProgressClient(config.progress().timeout()), config.trainer().progressPort(),
                 tokens);

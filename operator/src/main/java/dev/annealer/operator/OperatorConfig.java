@@ -75,7 +75,10 @@ public interface OperatorConfig {
         @WithDefault("annealer-progress-key")
         String keySecret();
 
-        /** Namespace of {@link #keySecret()}; default: the client's namespace (in a pod: its own namespace). */
+        /**
+         * Namespace of {@link #keySecret()}; default: {@code KUBERNETES_NAMESPACE} (the chart sets it to the pod's
+         * namespace), else the client's namespace.
+         */
         Optional<String> keyNamespace();
     }
 
