@@ -7,7 +7,7 @@
 #   hack/registry.sh serve DIR PORT  # (build if missing and) run it in the foreground on 127.0.0.1:PORT, storage DIR
 #
 # Environment: ANNEALER_REGISTRY_VERSION (default 3.1.2), ANNEALER_REGISTRY_CACHE (default
-#              ~/.cache/annealer/registry/v<version>), ANNEALER_GO_PARALLEL (go build -p, default 1: shared machine).
+#              ~/.cache/annealer/registry/v<version>), ANNEALER_GO_PARALLEL (go build -p, default 2, as hack/k8s-binaries.sh).
 # Only stdout carries the path; progress goes to stderr.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ build() {
   echo "registry: building distribution v${VERSION} from the Go module proxy into $DIR (a few minutes on 2 cores)" >&2
   local start; start=$(date +%s)
   # version stamped the way distribution's own Makefile does it, so `registry --version` names the release
-  GOBIN="$DIR" CGO_ENABLED=0 go install -p "${ANNEALER_GO_PARALLEL:-1}" -trimpath \
+  GOBIN="$DIR" CGO_ENABLED=0 go install -p "${ANNEALER_GO_PARALLEL:-2}" -trimpath \
     -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=v${VERSION}" \
     "github.com/distribution/distribution/v3/cmd/registry@v${VERSION}" >&2
   echo "registry: built in $(($(date +%s) - start)) s: $("$BIN" --version)" >&2
