@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm status-check regenerate images images-cpu images-cuda images-verify bench-hf
+.PHONY: build test demo preview clean k8s-binaries helm status-check registry regenerate images images-cpu images-cuda images-verify images-push bench-hf
 
 build:
 	$(MVN) -q -DskipTests install
@@ -21,7 +21,12 @@ helm:
 status-check:
 	bash hack/status-check.sh >/dev/null
 
-test: k8s-binaries helm status-check
+# The CNCF distribution registry, built from the Go module proxy into ~/.cache/annealer/registry (seconds when warm):
+# HelmOciRegistryIT pushes the chart to it on 127.0.0.1 and installs it from there.
+registry:
+	bash hack/registry.sh >/dev/null
+
+test: k8s-binaries helm status-check registry
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:
@@ -47,6 +52,11 @@ images-verify:
 # ~/.cache/annealer/venv-hfbench on first use (hack/hfbench-venv.sh); not part of `make test`. See docs/benchmarks.md.
 bench-hf:
 	bash benchmarks/hf/run.sh
+
+# The built images (CPU; PUSH_CUDA=1 adds the CUDA one) and the chart pushed to the project's OCI registry
+# (hack/registry.sh) on 127.0.0.1, their manifests checked; the registry is stopped afterwards.
+images-push:
+	bash hack/images.sh push-local
 
 # The main job: the quickstart on a local GPU cluster (devcluster + operator), preempted and resumed exactly;
 # builds what is missing, cleans up on exit and Ctrl-C. See docs/demo.md.

@@ -12,6 +12,9 @@
 #   hack/images.sh base          # only the base image (prints its reference)
 #   hack/images.sh verify [operator|trainer|cuda]...  # runs built images read-only as uid 10001 (`make images-verify`)
 #   hack/images.sh push REGISTRY # tags and pushes the built images to REGISTRY (e.g. 127.0.0.1:5000/annealer)
+#   hack/images.sh push-local    # starts the local OCI registry (hack/registry.sh) on 127.0.0.1, pushes the built
+#                                # images (CUDA only with PUSH_CUDA=1) and the chart (helm push) to it, checks the
+#                                # manifests are served, stops it (`make images-push`); data in <cache>/registry
 #   hack/images.sh tools         # only installs podman, buildah, runc, debootstrap (Debian packages)
 #
 # The base image is a Debian minbase root filesystem made by debootstrap with openjdk-17-jre-headless and the
@@ -373,6 +376,47 @@ push() { # $1 = registry (host[:port]/path)
   done
 }
 
+# push-local: the project's own OCI registry on 127.0.0.1 (hack/registry.sh), the images and the chart pushed to it.
+push_local() {
+  local data="${ANNEALER_REGISTRY_DIR:-$CACHE/registry}" port pid t0 tmp helm ref version
+  t0=$(now)
+  port=$(free_port)
+  helm=$(bash "$ROOT/hack/helm.sh")
+  bash "$ROOT/hack/registry.sh" >/dev/null
+  bash "$ROOT/hack/registry.sh" serve "$data" "$port" >"$CACHE/registry.log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064
+  trap "kill $pid 2>/dev/null || true" EXIT
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$port/v2/" >/dev/null || die "the registry did not start: $(cat "$CACHE/registry.log")"
+  log "registry on 127.0.0.1:$port (storage $data)"
+  local skip_cuda=true
+  [[ "${PUSH_CUDA:-0}" == 1 ]] && skip_cuda=false
+  for ref in "$OPERATOR_REF" "$TRAINER_REF" "$TRAINER_CUDA_REF"; do
+    [[ $ref == "$TRAINER_CUDA_REF" ]] && $skip_cuda && { log "skipping $ref (PUSH_CUDA=1 pushes it)"; continue; }
+    podman image exists "$ref" || die "$ref is not built: make images first"
+    local dest="127.0.0.1:$port/annealer/${ref#"$IMAGE_REGISTRY"/}" name tag
+    podman tag "$ref" "$dest"
+    podman push --tls-verify=false "$dest" >&2
+    podman rmi "$dest" >/dev/null  # the tag only; the image stays under its own name
+    name=${dest#*/}; tag=${name##*:}; name=${name%:*}
+    curl -sf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      "http://127.0.0.1:$port/v2/$name/manifests/$tag" || die "$dest: manifest not served after the push"
+    echo "$dest"
+  done
+  tmp=$(mktemp -d)
+  version=$(sed -n 's/^version: *//p' "$ROOT/charts/annealer/Chart.yaml")
+  "$helm" package "$ROOT/charts/annealer" -d "$tmp" >&2
+  "$helm" push "$tmp/annealer-$version.tgz" "oci://127.0.0.1:$port/charts" --plain-http >&2
+  "$helm" show chart "oci://127.0.0.1:$port/charts/annealer" --version "$version" --plain-http >/dev/null
+  rm -rf "$tmp"
+  echo "oci://127.0.0.1:$port/charts/annealer --version $version"
+  log "pushed in $(($(now) - t0)) s; catalog: $(curl -sf "http://127.0.0.1:$port/v2/_catalog")"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  trap - EXIT
+}
+
 mode="${1:-all}"
 if [[ $mode == verify ]]; then
   ensure_tools curl:curl openssl:openssl python3:python3 gcc:gcc readelf:binutils
@@ -418,9 +462,10 @@ case "$mode" in
       esac
     done
     ;;
+  push-local) push_local ;;
   push)
     [[ -n "${2:-}" ]] || die "usage: hack/images.sh push REGISTRY (e.g. 127.0.0.1:5000/annealer)"
     push "$2"
     ;;
-  *) die "unknown mode '$mode' (all, cpu, cuda, verify, push REGISTRY, tools)" ;;
+  *) die "unknown mode '$mode' (all, cpu, cuda, verify, push REGISTRY, push-local, tools)" ;;
 esac

@@ -34,3 +34,40 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "annealer.trainerGpuImage" -}}
 {{- .Values.trainer.gpuImage | default (printf "%s/annealer-trainer:%s-cu124" .Values.imageRegistry .Chart.AppVersion) -}}
 {{- end -}}
+
+{{- /* The operator container's http port (health, metrics); fixed by the image (quarkus.http.port). */ -}}
+{{- define "annealer.httpPort" -}}
+8080
+{{- end -}}
+
+{{- /* The Secret in the release namespace holding the key every job's progress token is derived from. */ -}}
+{{- define "annealer.progressKeySecret" -}}
+{{- printf "%s-progress-key" (include "annealer.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- /*
+Namespaces of watchNamespaces that get a RoleBinding (and a trainer NetworkPolicy): all of them when rendering
+offline (helm template, --dry-run: lookup answers nothing, not even kube-system), else those that exist now.
+*/ -}}
+{{- define "annealer.boundNamespaces" -}}
+{{- $offline := not (lookup "v1" "Namespace" "" "kube-system") -}}
+{{- $out := list -}}
+{{- range $ns := .Values.watchNamespaces -}}
+{{- if or $offline (lookup "v1" "Namespace" "" $ns) -}}
+{{- $out = append $out $ns -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{- /* Namespaces of watchNamespaces that do not exist (empty when rendering offline). */ -}}
+{{- define "annealer.missingNamespaces" -}}
+{{- $bound := include "annealer.boundNamespaces" . | fromJsonArray -}}
+{{- $out := list -}}
+{{- range $ns := .Values.watchNamespaces -}}
+{{- if not (has $ns $bound) -}}
+{{- $out = append $out $ns -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -171,6 +173,18 @@ public final class E2eEnvironment implements AutoCloseable {
                     .addNewSubject().withKind("ServiceAccount").withName("annealer-operator")
                     .withNamespace(OPERATOR_NS).endSubject().build()).createOr(x -> x.update());
         }
+        // the chart's Role <release>-progress-key: its progress key Secret, the only Secret the operator reads
+        c.rbac().roles().inNamespace(OPERATOR_NS).resource(new RoleBuilder().withNewMetadata()
+                .withName("annealer-progress-key").endMetadata()
+                .addNewRule().withApiGroups("").withResources("secrets").withResourceNames("annealer-progress-key")
+                .withVerbs("get").endRule()
+                .addNewRule().withApiGroups("").withResources("secrets").withVerbs("create").endRule().build())
+                .createOr(x -> x.update());
+        c.rbac().roleBindings().inNamespace(OPERATOR_NS).resource(new RoleBindingBuilder().withNewMetadata()
+                .withName("annealer-progress-key").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "annealer-progress-key")
+                .addNewSubject().withKind("ServiceAccount").withName("annealer-operator").withNamespace(OPERATOR_NS)
+                .endSubject().build()).createOr(x -> x.update());
         String token = c.serviceAccounts().inNamespace(OPERATOR_NS).withName("annealer-operator")
                 .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
                 .getStatus().getToken();

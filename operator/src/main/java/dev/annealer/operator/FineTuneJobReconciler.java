@@ -17,13 +17,15 @@ import dev.annealer.operator.metrics.OperatorMetrics;
 import dev.annealer.operator.observe.Observation;
 import dev.annealer.operator.observe.Observer;
 import dev.annealer.operator.progress.ProgressClient;
+import dev.annealer.operator.progress.ProgressKeyStore;
 import dev.annealer.operator.progress.ProgressPoller;
+import dev.annealer.operator.progress.ProgressTokens;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -43,6 +45,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Reconciles a FineTuneJob in three steps: {@link Observer observe} (caches + progress channel, reads only),
@@ -56,8 +59,8 @@ import java.util.Optional;
         RBACVerbs.PATCH, RBACVerbs.DELETE})
 @RBACRule(apiGroups = "", resources = {"configmaps", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
         RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH})
-@RBACRule(apiGroups = "", resources = "secrets", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE,
-        RBACVerbs.PATCH})
+// Secrets in job namespaces: create only, never read (progress tokens are derived from the operator's key, ProgressTokens)
+@RBACRule(apiGroups = "", resources = "secrets", verbs = RBACVerbs.CREATE)
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
 // fabric8's LeaderElector renews the lease with PATCH (found by OperatorRbacIT / OperatorQuickstartE2E)
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
@@ -75,21 +78,35 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     private final Actuator actuator;
     private final Decider.Settings settings;
     private final Clock clock;
+    /** The client the progress key is loaded with (on first use, in the operator's namespace). */
+    private final AtomicReference<KubernetesClient> client = new AtomicReference<>();
 
     public FineTuneJobReconciler(OperatorConfig config, OperatorMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
+        ProgressTokens tokens = new ProgressTokens(() -> {
+            KubernetesClient c = client.get();
+            if (c == null) {
+                throw new IllegalStateException("the progress key is needed before the first reconcile");
+            }
+            // the operator's own namespace: explicit, else KUBERNETES_NAMESPACE (the chart's fieldRef; set by hand
+            // outside a cluster, as for the lease), else the client's (in a pod: its service account's)
+            String ns = config.progress().keyNamespace()
+                    .or(() -> java.util.Optional.ofNullable(System.getenv("KUBERNETES_NAMESPACE")).filter(n -> !n.isBlank()))
+                    .orElseGet(c::getNamespace);
+            return new ProgressKeyStore(c, ns, config.progress().keySecret()).get();
+        });
         ProgressClient client = new ProgressClient(config.progress().timeout());
         // a new report triggers a reconcile of its job; fetches never run on a reconcile thread
         this.progressPoller = new ProgressPoller(client::fetch, config.progress().concurrency(), config.progress().queue(),
                 config.progress().pollInterval(), progressEvents::propagateEvent);
-        this.observer = new Observer(progressPoller, config.trainer().progressPort());
+        this.observer = new Observer(progressPoller, config.trainer().progressPort(), tokens);
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
                 config.trainer().progressPort(),
                 config.trainer().runAsUser(), config.trainer().fsGroup(), config.trainer().defaultGraceSeconds(),
                 config.trainer().djlCacheDir()),
-                config.serverSideApply());
+                config.serverSideApply(), tokens);
         this.settings = new Decider.Settings(new PodEndingClassifier.Settings(config.imagePullGrace(),
                 config.configErrorGrace()), config.progress().pollInterval());
     }
@@ -99,7 +116,6 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         return List.of(owned(Pod.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(ConfigMap.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(PersistentVolumeClaim.class, context, new RetainedPvcMapper()),
-                owned(Secret.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 progressEvents);
     }
 
@@ -132,6 +148,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
     @Override
     public UpdateControl<FineTuneJob> reconcile(FineTuneJob job, Context<FineTuneJob> context) {
         Instant now = clock.instant();
+        client.compareAndSet(null, context.getClient());
         Observation obs = observer.observe(job, context);
         Decision decision = Decider.decide(job, obs, now, settings);
 

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** {@code annealer.*} settings of the operator (application.properties, env vars, Helm values). */
 @ConfigMapping(prefix = "annealer")
@@ -74,6 +75,20 @@ public interface OperatorConfig {
         /** Fetches that may wait for a polling thread; beyond that a poll is skipped until the next reconcile. */
         @WithDefault("10000")
         int queue();
+
+        /**
+         * Secret in the operator's namespace holding the key every job's progress token is derived from (created
+         * with a random key when missing). The chart sets {@code ANNEALER_PROGRESS_KEY_SECRET} to
+         * {@code <release>-progress-key}.
+         */
+        @WithDefault("annealer-progress-key")
+        String keySecret();
+
+        /**
+         * Namespace of {@link #keySecret()}; default: {@code KUBERNETES_NAMESPACE} (the chart sets it to the pod's
+         * namespace), else the client's namespace.
+         */
+        Optional<String> keyNamespace();
     }
 
 }

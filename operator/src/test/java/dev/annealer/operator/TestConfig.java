@@ -69,6 +69,16 @@ public final class TestConfig implements OperatorConfig {
             public int queue() {
                 return 100;
             }
+
+            @Override
+            public String keySecret() {
+                return "annealer-progress-key";
+            }
+
+            @Override
+            public java.util.Optional<String> keyNamespace() {
+                return java.util.Optional.of("annealer-system");
+            }
         };
     }
 

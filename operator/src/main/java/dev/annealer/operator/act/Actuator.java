@@ -4,13 +4,12 @@ import dev.annealer.api.v1alpha1.FineTuneJob;
 import dev.annealer.operator.decide.Action;
 import dev.annealer.operator.decide.PodCreateRejection;
 import io.fabric8.kubernetes.api.model.Pod;
+import dev.annealer.operator.progress.ProgressTokens;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,14 +22,15 @@ import java.util.Optional;
 public class Actuator {
 
     public static final String FIELD_MANAGER = "annealer-operator";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final TrainerSettings trainer;
     private final boolean serverSideApply;
+    private final ProgressTokens tokens;
 
-    public Actuator(TrainerSettings trainer, boolean serverSideApply) {
+    public Actuator(TrainerSettings trainer, boolean serverSideApply, ProgressTokens tokens) {
         this.trainer = trainer;
         this.serverSideApply = serverSideApply;
+        this.tokens = tokens;
     }
 
     /**
@@ -38,8 +38,13 @@ public class Actuator {
      * invalid pod) instead of throwing, so the reconciler can say so in status; the actions after it are not run.
      */
     public Optional<PodCreateRejection.Rejected> apply(FineTuneJob job, List<Action> actions, Context<FineTuneJob> ctx) {
+        boolean secretCreated = false;
         for (Action a : actions) {
             if (a instanceof Action.CreatePod c) {
+                if (!secretCreated) {
+                    // why: Secrets are not watched, so one deleted since this process created it would go unseen
+                    createProgressSecret(job, ctx);
+                }
                 Pod pod = DesiredResources.pod(job, c.attempt(), trainer);
                 try {
                     createOrApply(ctx, pod);
@@ -58,7 +63,8 @@ public class Actuator {
             } else if (a instanceof Action.CreateCheckpointPvc) {
                 createOrApply(ctx, DesiredResources.checkpointPvc(job));
             } else if (a instanceof Action.CreateProgressSecret) {
-                createIfAbsent(ctx, DesiredResources.progressSecret(job, newToken()));
+                createProgressSecret(job, ctx);
+                secretCreated = true;
             } else if (a instanceof Action.DeletePod d) {
                 ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
                         .withGracePeriod(d.graceSeconds()).delete();
@@ -114,12 +120,20 @@ public class Actuator {
                 });
     }
 
-
-    /** 32 random bytes, URL-safe base64: the progress channel's bearer token and HMAC key. */
-    static String newToken() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    /**
+     * Creates Secret {@code <job>-progress} holding the job's derived token (a 409 means it exists: fine). Plain
+     * create, never apply or read: {@code create} is the only verb the operator has on Secrets in job namespaces.
+     */
+    private void createProgressSecret(FineTuneJob job, Context<FineTuneJob> ctx) {
+        String uid = job.getMetadata().getUid();
+        try {
+            ctx.getClient().resource(DesiredResources.progressSecret(job, tokens.tokenFor(uid))).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        tokens.markSecretEnsured(uid);
     }
 
 }

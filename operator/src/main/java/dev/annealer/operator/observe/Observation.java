@@ -14,7 +14,8 @@ import java.util.Optional;
  *                          ConfigMap {@code <job>-spec}, empty when the ConfigMap is missing
  * @param pvcExists         whether PVC {@code <job>-checkpoints} exists
  * @param pvcOwnedByJob     whether that PVC still carries the job's owner reference
- * @param secretExists      whether Secret {@code <job>-progress} exists
+ * @param secretExists      whether this operator process has created (or found) Secret {@code <job>-progress}
+ *                          (Secrets in job namespaces are never read or watched)
  * @param progress          the latest verified progress report of the running trainer, if one was fetched
  */
 public record Observation(

@@ -6,16 +6,14 @@ import dev.annealer.api.v1alpha1.Reasons;
 import dev.annealer.operator.act.DesiredResources;
 import dev.annealer.operator.decide.Conditions;
 import dev.annealer.operator.progress.ProgressPoller;
+import dev.annealer.operator.progress.ProgressTokens;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,24 +29,26 @@ public class Observer {
 
     private final ProgressPoller progress;
     private final int progressPort;
+    private final ProgressTokens tokens;
 
-    public Observer(ProgressPoller progress, int progressPort) {
+    public Observer(ProgressPoller progress, int progressPort, ProgressTokens tokens) {
         this.progress = progress;
         this.progressPort = progressPort;
+        this.tokens = tokens;
     }
 
     public Observation observe(FineTuneJob job, Context<FineTuneJob> ctx) {
         String ns = job.getMetadata().getNamespace();
         Optional<ConfigMap> cm = named(ctx, ConfigMap.class, DesiredResources.specConfigMapName(job));
         Optional<PersistentVolumeClaim> pvc = named(ctx, PersistentVolumeClaim.class, DesiredResources.pvcName(job));
-        Optional<Secret> secret = named(ctx, Secret.class, DesiredResources.secretName(job));
         String uid = job.getMetadata().getUid();
         boolean pvcOwned = pvc.map(p -> p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences()
                 .stream().anyMatch(o -> uid != null && uid.equals(o.getUid()))).orElse(false);
         Observation obs = Observation.empty().withOwnedResources(
                 cm.map(c -> c.getMetadata().getAnnotations() == null ? "" : c.getMetadata().getAnnotations()
                         .getOrDefault(DesiredResources.ANNOTATION_SPEC_VERSION, "")).orElse(null),
-                pvc.isPresent(), pvcOwned, secret.isPresent());
+                // why: no Secret is read or watched in job namespaces; "exists" = this process created (or found) it
+                pvc.isPresent(), pvcOwned, tokens.secretEnsured(uid));
 
         int attempt = job.getStatus() == null || job.getStatus().getAttempt() == null ? 0 : job.getStatus().getAttempt();
         ResourceID id = ResourceID.fromResource(job);
@@ -74,10 +74,9 @@ public class Observer {
         PodSnapshot snapshot = PodSnapshots.of(pod.get());
         obs = obs.withPod(snapshot);
         boolean running = "Running".equals(snapshot.phase()) && snapshot.podIp() != null && !snapshot.isDeleting();
-        Optional<String> token = secret.flatMap(Observer::token);
-        if (live && running && token.isPresent()) {
+        if (live && running) {
             Optional<dev.annealer.operator.progress.ProgressReport> report = progress.poll(id,
-                    new ProgressPoller.Target(uid, attempt, snapshot.podIp(), progressPort, token.get()));
+                    new ProgressPoller.Target(uid, attempt, snapshot.podIp(), progressPort, tokens.tokenFor(uid)));
             if (report.isPresent()) {
                 obs = obs.withProgress(report.get());
             } else {
@@ -93,17 +92,6 @@ public class Observer {
     static boolean controlledBy(Pod pod, String uid) {
         return uid != null && pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences()
                 .stream().anyMatch(o -> Boolean.TRUE.equals(o.getController()) && uid.equals(o.getUid()));
-    }
-
-    static Optional<String> token(Secret s) {
-        if (s.getData() != null && s.getData().get(DesiredResources.TOKEN_KEY) != null) {
-            return Optional.of(new String(Base64.getDecoder().decode(s.getData().get(DesiredResources.TOKEN_KEY)),
-                    StandardCharsets.UTF_8));
-        }
-        if (s.getStringData() != null) {
-            return Optional.ofNullable(s.getStringData().get(DesiredResources.TOKEN_KEY));
-        }
-        return Optional.empty();
     }
 
     private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> Optional<R> named(Context<FineTuneJob> ctx,

@@ -98,7 +98,6 @@ class DesiredResourcesTest {
         Secret s = DesiredResources.progressSecret(job, "abc");
         assertThat(s.getMetadata().getName()).isEqualTo("ft-progress");
         assertThat(s.getStringData()).containsExactly(Map.entry("token", "abc"));
-        assertThat(Actuator.newToken()).hasSizeGreaterThanOrEqualTo(43).isNotEqualTo(Actuator.newToken());
     }
 
     @Test

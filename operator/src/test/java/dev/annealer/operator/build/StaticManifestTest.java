@@ -47,9 +47,12 @@ class StaticManifestTest {
     @Test
     void manifestHoldsEverythingAnInstallNeedsOnce() throws IOException {
         List<Map<String, Object>> docs = ChartTest.render(Files.readString(MANIFEST));
-        for (String kind : List.of("Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole",
-                "ClusterRoleBinding", "Deployment", "Service")) {
+        for (String kind : List.of("Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRoleBinding",
+                "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy")) {
             assertThat(ChartTest.kind(docs, kind)).as(kind).hasSize(1);
         }
+        // the operator's, and the two aggregated into edit/admin and view
+        assertThat(ChartTest.kind(docs, "ClusterRole")).extracting(ChartTest::namespaceAndName)
+                .containsExactlyInAnyOrder("null/annealer", "null/annealer-edit", "null/annealer-view");
     }
 }
