@@ -41,4 +41,30 @@ public final class ParameterValues {
       JniUtils.setGradMode(grad);
     }
   }
+
+  /**
+   * Copies little-endian float32 bytes (a checkpoint's mapped tensor, as many values as the parameter has) into
+   * {@code parameter}, the same way as {@link #write(NDArray, float[])}: the parameter keeps its own memory.
+   */
+  public static void write(NDArray parameter, java.nio.ByteBuffer littleEndianFloats) {
+    long n = littleEndianFloats.remaining() / Float.BYTES;
+    if (n != parameter.size()) {
+      throw new IllegalArgumentException("parameter " + parameter.getName() + " " + parameter.getShape() + " has "
+          + parameter.size() + " values, got " + n);
+    }
+    // a direct, native-order copy: the temporary tensor may share its memory, and a read-only mapping must not be
+    java.nio.ByteBuffer own = java.nio.ByteBuffer.allocateDirect(littleEndianFloats.remaining())
+        .order(java.nio.ByteOrder.nativeOrder());
+    own.put(littleEndianFloats.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN)).flip();
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager sub = parameter.getManager().newSubManager(parameter.getDevice())) {
+      NDArray target = parameter.getShape().dimension() == 0 ? parameter.reshape(1) : parameter;
+      NDArray source = sub.create(own.asFloatBuffer(), target.getShape(), ai.djl.ndarray.types.DataType.FLOAT32);
+      target.set(ALL, source.getDataType() == target.getDataType() ? source
+          : source.toType(target.getDataType(), false));
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+  }
 }

@@ -436,13 +436,9 @@ public final class HfTrainee implements Trainee {
             + p.getShape() + ", " + e.getValue().remaining() / 4 + " in the checkpoint");
       }
     }
-    // NDArray.set(direct buffer) makes a CPU tensor use that buffer's memory: a read-only mapping would then be written
-    // by the optimizer (SIGSEGV), so each parameter gets its own writable direct copy (one memcpy, no per-float work)
-    values.forEach((name, v) -> {
-      java.nio.ByteBuffer own = java.nio.ByteBuffer.allocateDirect(v.remaining()).order(java.nio.ByteOrder.nativeOrder());
-      own.put(v.duplicate()).flip();
-      params.get(name).set(own);
-    });
+    // copied into each parameter's own libtorch memory (not NDArray.set(buffer): that would alias a read-only mapping,
+    // written by the optimizer later, and prints libtorch's AutoNonVariableTypeMode warning)
+    values.forEach((name, v) -> ParameterValues.write(params.get(name), v));
     Map<String, float[]> opt = new LinkedHashMap<>();
     optimizerBuffers.forEach((k, b) -> {
       float[] v = new float[b.remaining() / 4];
