@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm regenerate images images-cpu images-cuda images-verify
+.PHONY: build test demo preview clean k8s-binaries helm kueue regenerate images images-cpu images-cuda images-verify
 
 build:
 	$(MVN) -q -DskipTests install
@@ -16,7 +16,12 @@ k8s-binaries:
 helm:
 	bash hack/helm.sh >/dev/null
 
-test: k8s-binaries helm
+# The Kueue manager (sigs.k8s.io/kueue), its CRDs and webhook manifests, built from the Go module proxy into
+# ~/.cache/annealer/kueue (seconds when warm): KueueE2E runs it against the devcluster.
+kueue:
+	bash hack/kueue.sh >/dev/null
+
+test: k8s-binaries helm kueue
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:
