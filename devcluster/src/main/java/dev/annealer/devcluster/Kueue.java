@@ -120,6 +120,7 @@ public final class Kueue implements AutoCloseable {
         try {
             Files.createDirectories(workDir);
             Files.createDirectories(logDir);
+            Files.createDirectories(workDir.resolve("webhook-certs"));
             webhookPort = freePort();
             healthPort = freePort();
             KubernetesClient c = cp.adminClient();
