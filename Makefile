@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm status-check registry regenerate images images-cpu images-cuda images-verify images-push bench-hf
+.PHONY: build test demo preview clean k8s-binaries helm status-check registry kueue regenerate images images-cpu images-cuda images-verify images-push bench-hf
 
 build:
 	$(MVN) -q -DskipTests install
@@ -26,7 +26,12 @@ status-check:
 registry:
 	bash hack/registry.sh >/dev/null
 
-test: k8s-binaries helm status-check registry
+# The Kueue manager (sigs.k8s.io/kueue), its CRDs and webhook manifests, built from the Go module proxy into
+# ~/.cache/annealer/kueue (seconds when warm): KueueE2E runs it against the devcluster.
+kueue:
+	bash hack/kueue.sh >/dev/null
+
+test: k8s-binaries helm status-check registry kueue
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:

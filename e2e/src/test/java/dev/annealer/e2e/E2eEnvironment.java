@@ -71,6 +71,7 @@ public final class E2eEnvironment implements AutoCloseable {
     private final Map<String, Pod> lastSeen = new ConcurrentHashMap<>();
     private final SharedIndexInformer<Pod> informer;
     private Path operatorKubeconfig;
+    private dev.annealer.devcluster.Kueue kueue;
     private Process operator;
     private int operatorStarts;
     private volatile boolean operatorStoppedOnPurpose;
@@ -267,6 +268,31 @@ public final class E2eEnvironment implements AutoCloseable {
         return out.resolve("operator.log");
     }
 
+    /**
+     * Starts the real Kueue manager (built by {@code hack/kueue.sh}) against this devcluster, once, and restarts the
+     * operator so it sees Kueue's Workload API. Skipped on a developer machine without the build, a failure with
+     * {@code CI=true}.
+     */
+    public synchronized dev.annealer.devcluster.Kueue kueue() throws IOException, InterruptedException {
+        if (kueue != null) {
+            return kueue;
+        }
+        Path dir = dev.annealer.devcluster.Kueue.locate(root).orElse(null);
+        if (dir == null) {
+            String why = "the Kueue E2E needs Kueue built by hack/kueue.sh (make test builds it)";
+            if (onCi()) {
+                throw new IllegalStateException("CI=true and " + why);
+            }
+            Assumptions.abort(why + " (CI is unset, so it is skipped)");
+        }
+        long t0 = System.nanoTime();
+        kueue = new dev.annealer.devcluster.Kueue(dir, cp, state.resolve("kueue"), out.resolve("logs")).start();
+        killOperatorGracefully();
+        startOperator();
+        System.err.printf("e2e: kueue up, operator restarted in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return kueue;
+    }
+
     // --- accessors ---------------------------------------------------------------------------------------------
 
     public KubernetesClient client() {
@@ -283,6 +309,17 @@ public final class E2eEnvironment implements AutoCloseable {
 
     public CommandResult kubectl(String... args) {
         return cp.kubectl(args);
+    }
+
+    /**
+     * Runs the kubectl plugin {@code bin/kubectl-annealer} as a user would ({@code kubectl annealer ARGS}), with this
+     * cluster's admin kubeconfig and kubectl; never throws for a non-zero exit.
+     */
+    public CommandResult kubectlAnnealer(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env", "KUBECTL=" + binDir.resolve("kubectl"),
+                root.resolve("bin/kubectl-annealer").toString(), "--kubeconfig", cp.kubeconfig().toString()));
+        cmd.addAll(List.of(args));
+        return CommandResult.run(cmd, Duration.ofSeconds(60));
     }
 
     /** A fresh namespace for one test. */
@@ -420,6 +457,9 @@ public final class E2eEnvironment implements AutoCloseable {
         sb.append("--- FineTuneJob ").append(jobName).append('\n')
                 .append(kubectl("get", "ftj", jobName, "-n", ns, "-o", "yaml").stdout());
         sb.append("--- pods\n").append(kubectl("get", "pods", "-n", ns, "-o", "wide").stdout());
+        if (kueue != null) {
+            sb.append("--- workloads\n").append(kubectl("get", "workloads.kueue.x-k8s.io", "-n", ns, "-o", "yaml").stdout());
+        }
         sb.append("--- events\n").append(kubectl("get", "events", "-n", ns, "--sort-by=.lastTimestamp").stdout());
         sb.append("--- operator (alive=").append(operatorAlive()).append(") log tail\n");
         try {
@@ -558,6 +598,9 @@ public final class E2eEnvironment implements AutoCloseable {
         try {
             killOperatorGracefully();
         } finally {
+            if (kueue != null) {
+                kueue.close();
+            }
             informer.close();
             agent.close();
             cp.close();
@@ -573,6 +616,7 @@ public final class E2eEnvironment implements AutoCloseable {
         if (operator == null) {
             return;
         }
+        operatorStoppedOnPurpose = true;
         operator.destroy();
         try {
             if (!operator.waitFor(20, TimeUnit.SECONDS)) {

@@ -15,6 +15,7 @@ import dev.annealer.operator.decide.PodEnding;
 import dev.annealer.operator.decide.PodEndingClassifier;
 import dev.annealer.operator.metrics.OperatorMetrics;
 import dev.annealer.operator.observe.Observation;
+import dev.annealer.operator.observe.KueueSupport;
 import dev.annealer.operator.observe.Observer;
 import dev.annealer.operator.progress.ProgressClient;
 import dev.annealer.operator.progress.ProgressKeyStore;
@@ -62,6 +63,16 @@ import java.util.concurrent.atomic.AtomicReference;
 // Secrets in job namespaces: create only, never read (progress tokens are derived from the operator's key, ProgressTokens)
 @RBACRule(apiGroups = "", resources = "secrets", verbs = RBACVerbs.CREATE)
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+// Kueue: the operator owns one Workload per queued job (create, clear its quota reservation, mark it Finished) and
+// reads the flavors and priority classes it admits with
+@RBACRule(apiGroups = "kueue.x-k8s.io", resources = "workloads", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
+        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "kueue.x-k8s.io", resources = "workloads/status", verbs = {RBACVerbs.GET, RBACVerbs.UPDATE,
+        RBACVerbs.PATCH})
+@RBACRule(apiGroups = "kueue.x-k8s.io", resources = {"resourceflavors", "workloadpriorityclasses"}, verbs = {RBACVerbs.GET,
+        RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "scheduling.k8s.io", resources = "priorityclasses", verbs = {RBACVerbs.GET, RBACVerbs.LIST,
+        RBACVerbs.WATCH})
 // fabric8's LeaderElector renews the lease with PATCH (found by OperatorRbacIT / OperatorQuickstartE2E)
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
         RBACVerbs.UPDATE, RBACVerbs.PATCH})
@@ -113,10 +124,16 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
 
     @Override
     public List<EventSource<?, FineTuneJob>> prepareEventSources(EventSourceContext<FineTuneJob> context) {
-        return List.of(owned(Pod.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
+        List<EventSource<?, FineTuneJob>> sources = new java.util.ArrayList<>(List.of(
+                owned(Pod.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(ConfigMap.class, context, Mappers.fromOwnerReferences(FineTuneJob.class)),
                 owned(PersistentVolumeClaim.class, context, new RetainedPvcMapper()),
-                progressEvents);
+                progressEvents));
+        if (KueueSupport.served(context.getClient())) {
+            sources.add(KueueSupport.workloads(context, OWNED_SELECTOR));
+            observer.kueueServed(true);
+        }
+        return sources;
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, FineTuneJob> owned(Class<R> type,

@@ -81,7 +81,10 @@ public class FineTuneJob extends CustomResource<FineTuneJobSpec, FineTuneJobStat
     public static final String VERSION = "v1alpha1";
     public static final String KIND = "FineTuneJob";
     public static final String API_VERSION = GROUP + "/" + VERSION;
-    /** Label the operator passes through to the trainer pod so Kueue's pod integration can gate it. */
+    /**
+     * Label naming the Kueue LocalQueue: the operator queues the job as ONE Kueue Workload (owned by the job) and
+     * starts trainer pods only while Kueue admits it. Never copied onto pods.
+     */
     public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 
     @Override

@@ -44,7 +44,9 @@ public class FineTuneJobSpec {
 
     @JsonPropertyDescription("Stop the job without losing it. true: the trainer checkpoints gracefully, its pod is removed, "
             + "and everything else (checkpoints, status) is kept; status.phase becomes Suspended. "
-            + "false again: a new attempt resumes from the last checkpoint. Queueing systems (Kueue) set this too.")
+            + "false again: a new attempt resumes from the last checkpoint. Only users set it: Kueue never does; a job "
+            + "labelled kueue.x-k8s.io/queue-name is queued as one Kueue Workload that the operator owns, and "
+            + "Kueue's eviction stops the trainer the same graceful way (counted as a preemption).")
     @Default("false")
     private Boolean suspend;
 

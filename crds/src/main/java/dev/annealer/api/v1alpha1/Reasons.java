@@ -28,6 +28,13 @@ public final class Reasons {
     public static final String NOT_RUNNING = "NotRunning";
     /** Event / Running=False: the pod was preempted or evicted; a new attempt follows at once. */
     public static final String PREEMPTED = "Preempted";
+    /**
+     * Running=False: the job is queued through Kueue and its Workload is not admitted (yet, or again after an
+     * eviction); the message carries Kueue's own reason. No pod exists meanwhile.
+     */
+    public static final String WAITING_FOR_ADMISSION = "WaitingForAdmission";
+    /** Event: Kueue evicted the job's Workload (preemption, deactivation); the trainer is stopped gracefully. */
+    public static final String EVICTED_BY_KUEUE = "EvictedByKueue";
     /** Event: a new attempt resumed from a checkpoint. */
     public static final String RESUMED = "Resumed";
     /** Event: an owned resource (pod, PVC, ConfigMap) was created. */

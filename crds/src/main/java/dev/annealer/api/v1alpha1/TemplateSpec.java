@@ -47,8 +47,8 @@ public class TemplateSpec {
             + "the trainer needs time to write its checkpoint on SIGTERM")
     private Long terminationGracePeriodSeconds;
 
-    @JsonPropertyDescription("Extra labels of the trainer pods. The job's kueue.x-k8s.io/queue-name label is passed "
-            + "through in any case.")
+    @JsonPropertyDescription("Extra labels of the trainer pods. kueue.x-k8s.io/* labels are never put on trainer pods: "
+            + "Kueue queues the job (label kueue.x-k8s.io/queue-name on the FineTuneJob) as one Workload.")
     private Map<String, String> labels;
 
     @JsonPropertyDescription("Extra annotations of the trainer pods.")

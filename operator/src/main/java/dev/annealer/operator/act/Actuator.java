@@ -46,6 +46,15 @@ public class Actuator {
                     createProgressSecret(job, ctx);
                 }
                 Pod pod = DesiredResources.pod(job, c.attempt(), trainer);
+                if (!c.nodeSelector().isEmpty()) {
+                    // the flavors Kueue admitted the job with decide where it runs
+                    var selector = new java.util.LinkedHashMap<String, String>();
+                    if (pod.getSpec().getNodeSelector() != null) {
+                        selector.putAll(pod.getSpec().getNodeSelector());
+                    }
+                    selector.putAll(c.nodeSelector());
+                    pod.getSpec().setNodeSelector(selector);
+                }
                 try {
                     createOrApply(ctx, pod);
                 } catch (KubernetesClientException e) {
@@ -65,6 +74,14 @@ public class Actuator {
             } else if (a instanceof Action.CreateProgressSecret) {
                 createProgressSecret(job, ctx);
                 secretCreated = true;
+            } else if (a instanceof Action.CreateWorkload) {
+                KueueWorkloads.create(ctx.getClient(), job, DesiredResources.pod(job, 1, trainer).getSpec());
+            } else if (a instanceof Action.ReleaseWorkloadQuota r) {
+                KueueWorkloads.releaseQuota(ctx.getClient(), job.getMetadata().getNamespace(), r.name(),
+                        r.evictionReason(), r.message());
+            } else if (a instanceof Action.FinishWorkload f) {
+                KueueWorkloads.finish(ctx.getClient(), job.getMetadata().getNamespace(), f.name(), f.succeeded(),
+                        f.message());
             } else if (a instanceof Action.DeletePod d) {
                 ctx.getClient().pods().inNamespace(job.getMetadata().getNamespace()).withName(d.name())
                         .withGracePeriod(d.graceSeconds()).delete();

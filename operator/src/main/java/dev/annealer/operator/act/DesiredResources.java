@@ -60,7 +60,7 @@ public final class DesiredResources {
     public static final String LABEL_ATTEMPT = "annealer.dev/attempt";
     public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
-    /** Labels with this prefix on the job (queue-name, priority-class) are passed through for Kueue. */
+    /** Kueue's label prefix: read on the job (queue-name, priority-class), never put on trainer pods. */
     public static final String KUEUE_PREFIX = "kueue.x-k8s.io/";
     public static final String CONTAINER = "trainer";
     public static final String JOB_YAML = "job.yaml";
@@ -176,12 +176,9 @@ public final class DesiredResources {
         if (template != null && template.getLabels() != null) {
             labels.putAll(template.getLabels());
         }
-        Map<String, String> jobLabels = job.getMetadata().getLabels() == null ? Map.of() : job.getMetadata().getLabels();
-        jobLabels.forEach((k, v) -> {
-            if (k.startsWith(KUEUE_PREFIX)) {
-                labels.put(k, v); // Kueue's plain-pod integration gates the pod on these
-            }
-        });
+        // why: no kueue.x-k8s.io/* labels on the pod: the job is queued as ONE Workload (KueueWorkloads); a queue label
+        // here would let Kueue's pod integration queue every attempt again as a stranger
+        labels.keySet().removeIf(k -> k.startsWith(KUEUE_PREFIX));
         labels.put(LABEL_ATTEMPT, Integer.toString(attempt));
         ObjectMeta meta = meta(job, podName(job.getMetadata().getName(), attempt), labels);
         if (template != null && template.getAnnotations() != null) {

@@ -1,6 +1,7 @@
 package dev.annealer.operator.decide;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /** What {@code decide()} asks the actuator to do, in list order, before the single status write. */
@@ -23,8 +24,32 @@ public sealed interface Action {
      *
      * @param replacedPodEnd for a pod replacing a preempted one: when the old pod ended (resume-latency metric,
      *                       measured when the new pod has been created)
+     * @param nodeSelector   added to the pod's node selector: the node labels of the flavors Kueue admitted it with
      */
-    record CreatePod(int attempt, Optional<Instant> replacedPodEnd) implements Action {
+    record CreatePod(int attempt, Optional<Instant> replacedPodEnd, Map<String, String> nodeSelector) implements Action {
+        public CreatePod {
+            nodeSelector = Map.copyOf(nodeSelector);
+        }
+
+        public CreatePod(int attempt, Optional<Instant> replacedPodEnd) {
+            this(attempt, replacedPodEnd, Map.of());
+        }
+    }
+
+    /** Create the job's Kueue Workload (one for the job's whole life; see {@code KueueWorkloads#desired}). */
+    record CreateWorkload() implements Action {
+    }
+
+    /**
+     * Clear the evicted Workload's quota reservation once no trainer pod runs any more, as a Kueue job framework
+     * must: {@code status.admission} removed, {@code QuotaReserved=False} (reason Pending), {@code Admitted=False},
+     * {@code Requeued} set (True for a preemption), so Kueue queues it again.
+     */
+    record ReleaseWorkloadQuota(String name, String evictionReason, String message) implements Action {
+    }
+
+    /** Mark the Workload {@code Finished=True} (the job succeeded or failed): Kueue releases its quota for good. */
+    record FinishWorkload(String name, boolean succeeded, String message) implements Action {
     }
 
     /** Delete a pod; {@code graceSeconds} lets the trainer checkpoint on SIGTERM. */

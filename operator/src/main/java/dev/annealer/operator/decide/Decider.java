@@ -98,6 +98,8 @@ public final class Decider {
         /** The trainer's {@code failed: reason=X} of the failure accounted in this decision, if it named one. */
         Optional<String> accountedTrainerReason = Optional.empty();
         Optional<Duration> requeue = Optional.empty();
+        /** Node labels of the flavors Kueue admitted the job with (empty without Kueue). */
+        java.util.Map<String, String> admittedNodeSelector = java.util.Map.of();
 
         Run(FineTuneJob job, Observation obs, Instant now, Settings settings) {
             this.job = job;
@@ -170,6 +172,10 @@ public final class Decider {
                 }
             } else {
                 set(ConditionTypes.SUSPENDED, false, Reasons.NOT_SUSPENDED, "spec.suspend is false");
+                KueueAdmission.stopRequest(obs).filter(why -> !pod.isDeleting()).ifPresent(why -> {
+                    actions.add(new Action.DeletePod(pod.name(), graceSeconds(pod)));
+                    events.add(JobEvent.warning(Reasons.EVICTED_BY_KUEUE, why));
+                });
             }
             if ("Unknown".equals(pod.phase())) {
                 setStatus(ConditionTypes.RUNNING, FineTuneJobCondition.UNKNOWN, Reasons.POD_RUNNING, "the node of pod "
@@ -286,6 +292,14 @@ public final class Decider {
                     return;
                 }
             }
+            KueueAdmission.Gate gate = KueueAdmission.beforeStart(job, obs);
+            if (gate instanceof KueueAdmission.Wait w) {
+                actions.addAll(w.actions());
+                s.setPhase(Phase.PENDING);
+                set(ConditionTypes.RUNNING, false, Reasons.WAITING_FOR_ADMISSION, w.message());
+                return;
+            }
+            admittedNodeSelector = ((KueueAdmission.Start) gate).nodeSelector();
             createAttempt(runningReason, endedAt);
         }
 
@@ -295,7 +309,7 @@ public final class Decider {
             Optional<Instant> replacedEnd = Reasons.PREEMPTED.equals(previousRunningReason)
                     || Reasons.PREEMPTED_WITHOUT_PROGRESS.equals(previousRunningReason)
                     ? Optional.ofNullable(endedAt) : Optional.empty();
-            actions.add(new Action.CreatePod(next, replacedEnd));
+            actions.add(new Action.CreatePod(next, replacedEnd, admittedNodeSelector));
             s.setAttempt(next);
             if (s.getStartTime() == null) {
                 s.setStartTime(now.toString());
@@ -414,6 +428,8 @@ public final class Decider {
 
         /** Terminal: release a retained PVC, then wait for the TTL. */
         void finished() {
+            actions.addAll(KueueAdmission.onFinished(obs, s.getPhase() == Phase.SUCCEEDED, "FineTuneJob " + name + " "
+                    + s.getPhase()));
             // why: Defaults, not spec.checkpoint: the CRD's default (Retain) is not applied when spec.checkpoint is absent
             if (Defaults.reclaimPolicy(spec) == ReclaimPolicy.RETAIN && obs.pvcOwnedByJob()) {
                 actions.add(new Action.ReleaseCheckpointPvc());

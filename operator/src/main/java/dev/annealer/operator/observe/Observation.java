@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param secretExists      whether this operator process has created (or found) Secret {@code <job>-progress}
  *                          (Secrets in job namespaces are never read or watched)
  * @param progress          the latest verified progress report of the running trainer, if one was fetched
+ * @param kueue             whether the job is queued through Kueue (label {@code kueue.x-k8s.io/queue-name} and
+ *                          Kueue's Workload API served by the cluster); see {@code KueueAdmission}
+ * @param workload          the job's Kueue Workload, empty when it does not exist (or the job is not queued)
  */
 public record Observation(
         Optional<PodSnapshot> pod,
@@ -24,7 +27,15 @@ public record Observation(
         boolean pvcExists,
         boolean pvcOwnedByJob,
         boolean secretExists,
-        Optional<ProgressReport> progress) {
+        Optional<ProgressReport> progress,
+        boolean kueue,
+        Optional<WorkloadSnapshot> workload) {
+
+    /** Without Kueue. */
+    public Observation(Optional<PodSnapshot> pod, Optional<String> specConfigMapVersion, boolean pvcExists,
+            boolean pvcOwnedByJob, boolean secretExists, Optional<ProgressReport> progress) {
+        this(pod, specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, progress, false, Optional.empty());
+    }
 
     /** Nothing exists yet. */
     public static Observation empty() {
@@ -32,14 +43,20 @@ public record Observation(
     }
 
     public Observation withPod(PodSnapshot p) {
-        return new Observation(Optional.ofNullable(p), specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, progress);
+        return new Observation(Optional.ofNullable(p), specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, progress, kueue, workload);
     }
 
     public Observation withOwnedResources(String configMapVersion, boolean pvc, boolean pvcOwned, boolean secret) {
-        return new Observation(pod, Optional.ofNullable(configMapVersion), pvc, pvcOwned, secret, progress);
+        return new Observation(pod, Optional.ofNullable(configMapVersion), pvc, pvcOwned, secret, progress, kueue, workload);
     }
 
     public Observation withProgress(ProgressReport r) {
-        return new Observation(pod, specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, Optional.ofNullable(r));
+        return new Observation(pod, specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, Optional.ofNullable(r), kueue,
+                workload);
+    }
+
+    /** Queued through Kueue, with the job's Workload if it exists. */
+    public Observation withKueue(Optional<WorkloadSnapshot> w) {
+        return new Observation(pod, specConfigMapVersion, pvcExists, pvcOwnedByJob, secretExists, progress, true, w);
     }
 }

@@ -37,7 +37,31 @@ public class Observer {
         this.tokens = tokens;
     }
 
+    private volatile boolean kueueServed;
+
+    /** Whether the cluster serves Kueue's Workload API (checked once at start-up, when the event sources are made). */
+    public void kueueServed(boolean served) {
+        this.kueueServed = served;
+    }
+
     public Observation observe(FineTuneJob job, Context<FineTuneJob> ctx) {
+        Observation obs = observeOwned(job, ctx);
+        boolean queued = job.getMetadata().getLabels() != null
+                && job.getMetadata().getLabels().containsKey(FineTuneJob.KUEUE_QUEUE_LABEL);
+        if (!kueueServed || !queued) {
+            return obs;
+        }
+        String workloadName = dev.annealer.operator.act.KueueWorkloads.name(job);
+        boolean live = job.getStatus() != null && Conditions.reason(job.getStatus().getConditions(),
+                ConditionTypes.RUNNING).map(LIVE::contains).orElse(false);
+        Optional<WorkloadSnapshot> w = ctx.getSecondaryResourcesAsStream(io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)
+                .filter(r -> workloadName.equals(r.getMetadata().getName())).findFirst()
+                // why: flavors matter only for the pod about to be created, so a live attempt costs no GETs
+                .map(r -> WorkloadSnapshots.of(r, live ? f -> java.util.Map.of() : f -> KueueSupport.flavorNodeLabels(ctx.getClient(), f)));
+        return obs.withKueue(w);
+    }
+
+    private Observation observeOwned(FineTuneJob job, Context<FineTuneJob> ctx) {
         String ns = job.getMetadata().getNamespace();
         Optional<ConfigMap> cm = named(ctx, ConfigMap.class, DesiredResources.specConfigMapName(job));
         Optional<PersistentVolumeClaim> pvc = named(ctx, PersistentVolumeClaim.class, DesiredResources.pvcName(job));

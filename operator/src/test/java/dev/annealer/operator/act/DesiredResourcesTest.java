@@ -104,7 +104,10 @@ class DesiredResourcesTest {
     void podFollowsTheTrainerContract() {
         Pod pod = DesiredResources.pod(job, 3, TrainerSettings.DEFAULT);
         assertThat(pod.getMetadata().getName()).isEqualTo("ft-3");
-        assertThat(pod.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-team-a")
+        assertThat(pod.getMetadata().getLabels())
+                .as("the job's one Kueue Workload is what Kueue queues: a queue label on the pod would make Kueue's "
+                        + "pod integration queue each attempt again")
+                .doesNotContainKey("kueue.x-k8s.io/queue-name")
                 .containsEntry("annealer.dev/attempt", "3").containsEntry("app", "support-encoder")
                 .doesNotContainKey("team");
         var spec = pod.getSpec();
