@@ -11,6 +11,9 @@ import dev.annealer.trainer.config.JobConfigReader;
 import dev.annealer.trainer.data.BatchPlan;
 import dev.annealer.trainer.device.DeviceChoice;
 import dev.annealer.trainer.device.GpuEnvironment;
+import dev.annealer.trainer.dist.C10dProcessGroup;
+import dev.annealer.trainer.dist.WorkerEnv;
+import dev.annealer.trainer.dist.Workers;
 import dev.annealer.trainer.optim.OptimizerState;
 import dev.annealer.trainer.progress.ProgressReport;
 import dev.annealer.trainer.progress.ProgressServer;
@@ -68,6 +71,8 @@ public final class TrainingRun {
 
   private final TraineeFactory trainees;
   private Map<String, Double> evalMetrics = Map.of();
+  /** The data-parallel group this process belongs to (one worker unless WORLD_SIZE > 1): see docs/multi-gpu.md. */
+  private Workers workers = Workers.single();
 
   public TrainingRun(Options options, Preemption preemption) {
     this(options, preemption, Trainees.standard());
@@ -110,9 +115,13 @@ public final class TrainingRun {
         + quote(o.checkpointDir().toString()));
     CheckpointDirProbe.probe(o.checkpointDir()); // a read-only or full volume fails now, not at the first checkpoint
     Device device = chooseDevice(o.device(), cfg.resources());
-
-    try (Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(), this::log,
-        metrics.badRecords::increment))) {
+    WorkerEnv worker = workerEnv(cfg);
+    if (worker.distributed()) {
+      device = device.isGpu() ? Device.gpu(worker.localRank()) : device;
+      workers = joinGroup(worker, device);
+    }
+    try (Workers joined = workers; Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(),
+        this::log, metrics.badRecords::increment, joined.group()))) {
       BatchPlan plan = trainee.plan();
       long totalSteps = cfg.training().maxSteps() != null ? cfg.training().maxSteps()
           : cfg.training().epochs() * plan.stepsPerEpoch();
@@ -131,6 +140,12 @@ public final class TrainingRun {
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
       long step = resume(cfg, store, schedule, trainee);
+      String split = workers.disagreement(new String[] {"resumeStep", "scheduleFingerprint"},
+          new long[] {step, Workers.hash64(schedule.fingerprint())});
+      if (split != null) {
+        throw new TrainerFailure(Reason.CorruptCheckpoint, "the workers would resume from different checkpoints (" + split
+            + "): every worker must see the same checkpoint directory (a volume shared by all workers)");
+      }
       return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
   }
@@ -214,7 +229,7 @@ public final class TrainingRun {
         bar.stepTo(step);
       }
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.RUNNING, true);
-      while (step < totalSteps && !preemption.requested()) {
+      while (step < totalSteps && !workers.any(preemption.requested())) {
         Position pos = schedule.position(step);
         double lr = pos.learningRate();
         StepResult r = trainee.step(step, lr);
@@ -250,8 +265,9 @@ public final class TrainingRun {
         }
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, stepsPerSecond * examplesPerStep,
             ProgressReport.RUNNING, false);
-        boolean due = (ck.everySteps() != null && step % ck.everySteps() == 0)
-            || (ck.everySeconds() != null && System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
+        boolean dueByClock = ck.everySeconds() != null
+            && workers.any(System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
+        boolean due = (ck.everySteps() != null && step % ck.everySteps() == 0) || dueByClock;
         if ((due || snapshot) && step < totalSteps) {
           checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, snapshot, pos.cycle(), lastLoss);
           lastCheckpointNanos = System.nanoTime();
@@ -281,7 +297,7 @@ public final class TrainingRun {
         checkpoint(cfg, attempt, step, totalSteps, schedule, plan, trainee, store, lastCycleEnd, last.cycle(), lastLoss);
       }
       String digest = ParamsDigest.sha256(trainee.parameters());
-      String finalModel = trainee.export(o.checkpointDir());
+      String finalModel = workers.writer() ? trainee.export(o.checkpointDir()) : null;
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
       termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
           + " loss=" + lastLoss + (finalModel != null ? " finalModel=" + finalModel : ""));
@@ -327,6 +343,23 @@ public final class TrainingRun {
     long t0 = System.nanoTime();
     Map<String, float[]> params = trainee.parameters();
     OptimizerState state = trainee.optimizerState();
+    if (workers.worldSize() > 1) {
+      // rank 0 writes what every rank holds: same step, schedule, data cursor and (bit-identical) parameters
+      String digest = ParamsDigest.sha256(params);
+      String split = workers.disagreement(new String[] {"step", "scheduleFingerprint", "dataEpoch", "dataOffset",
+          "paramsSha256"}, new long[] {step, Workers.hash64(schedule.fingerprint()), plan.epochOf(step),
+          plan.offsetOf(step), Workers.hash64(digest)});
+      if (split != null) {
+        throw new TrainerFailure(Reason.Crash, "the workers disagree before checkpoint " + CheckpointStore.nameOf(step)
+            + " (" + split + "): nothing was written; this is a trainer bug, the previous checkpoint is intact");
+      }
+      if (!workers.writer()) {
+        lastCheckpoint = new ProgressReport.LastCheckpoint(step, Instant.now().toString(), "sha256:" + digest,
+            CheckpointStore.nameOf(step));
+        workers.group().barrier(); // rank 0's write is complete when the barrier opens
+        return;
+      }
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("formatVersion", 1);
     m.put("job", Map.of("name", cfg.job().name(), "namespace", cfg.job().namespace(), "uid", cfg.job().uid(),
@@ -374,6 +407,9 @@ public final class TrainingRun {
     metrics.checkpoints.increment();
     lastCheckpoint = new ProgressReport.LastCheckpoint(step, now, "sha256:" + written.paramsSha256(), name);
     List<String> deleted = store.prune(cfg.checkpoint().keepLast(), cfg.checkpoint().keepCycleSnapshots(), name);
+    if (workers.worldSize() > 1) {
+      workers.group().barrier();
+    }
     log("event=checkpoint name=" + name + " step=" + step + " seconds=" + fmt(seconds)
         + (cycleSnapshot ? " cycleSnapshot=true validationLoss=" + validationLoss : "")
         + (deleted.isEmpty() ? "" : " pruned=" + String.join(",", deleted)));
@@ -398,6 +434,9 @@ public final class TrainingRun {
   }
 
   private void writeProgressFile(ProgressReport r) {
+    if (!workers.writer()) {
+      return;
+    }
     try {
       Files.createDirectories(o.checkpointDir());
       Path tmp = o.checkpointDir().resolve(".progress.json.tmp");
@@ -440,6 +479,49 @@ public final class TrainingRun {
     while (recent.size() > RECENT_METRICS) {
       recent.removeFirst();
     }
+  }
+
+  /** This process's place in the group (torchrun's environment), checked against the job. */
+  private WorkerEnv workerEnv(JobConfig cfg) {
+    WorkerEnv w;
+    try {
+      w = WorkerEnv.of(o.env());
+    } catch (IllegalArgumentException e) {
+      throw new TrainerFailure(Reason.InvalidSpec, e.getMessage());
+    }
+    if (!w.distributed()) {
+      return w;
+    }
+    if (cfg.training().batchSize() % w.worldSize() != 0) {
+      throw TrainerFailure.invalid("spec.training.batchSize", cfg.training().batchSize(), "must be a multiple of the "
+          + "number of workers (" + w.worldSize() + "): it is the global batch, each worker reads batchSize/workers of "
+          + "its records; change spec.training.batchSize or the number of workers");
+    }
+    if (!"huggingface".equals(cfg.model().format())) {
+      throw TrainerFailure.invalid("spec.model.format", cfg.model().format(), "trains data-parallel only as huggingface "
+          + "(the tensor training path); run builtin/torchscript/djl models with one worker");
+    }
+    if (!cfg.training().mode().equals("train")) {
+      throw TrainerFailure.invalid("spec.training.mode", cfg.training().mode(), "runs on one worker only: set the number "
+          + "of workers to 1 for an LR range test");
+    }
+    return w;
+  }
+
+  private Workers joinGroup(WorkerEnv w, Device device) {
+    String backend = device.isGpu() ? "nccl" : "gloo";
+    int timeout = parseInt(o.env().get("ANNEALER_DIST_TIMEOUT_SECONDS"), 600);
+    long t0 = System.nanoTime();
+    C10dProcessGroup g;
+    try {
+      g = C10dProcessGroup.join(w, backend, timeout, o.env().get("GLOO_SOCKET_IFNAME"), o.env());
+    } catch (IllegalStateException e) {
+      throw new TrainerFailure(Reason.Crash, "worker " + w.rank() + " of " + w.worldSize() + " could not join the "
+          + backend + " group at " + w.masterAddr() + ":" + w.masterPort() + ": " + e.getMessage(), e);
+    }
+    log("event=workers rank=" + w.rank() + " worldSize=" + w.worldSize() + " localRank=" + w.localRank() + " backend="
+        + backend + " master=" + w.masterAddr() + ":" + w.masterPort() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
+    return new Workers(g);
   }
 
   private Device chooseDevice(String wanted, JobConfig.Resources resources) {
