@@ -50,10 +50,10 @@ public class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress-bar", description = "No progress bar even on a terminal")
   boolean noProgressBar;
 
-  @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
+  @Option(names = "--workers", paramLabel = "N",
       description = "Data-parallel worker processes on this machine, like torchrun --nproc-per-node N (CPU: Gloo); "
-          + "spec.training.batchSize stays the global batch and must be a multiple of N (default: ${DEFAULT-VALUE})")
-  int workers;
+          + "spec.training.batchSize stays the global batch and must be a multiple of N (default: spec.workers, 1)")
+  Integer workers;
 
   private final PrintStream out;
   private final PrintStream err;
@@ -90,6 +90,9 @@ public class TrainCommand implements Callable<Integer> {
       err.println("error: --log-every must be >= 1 (got " + logEvery + ")");
       return 2;
     }
+    if (workers == null) {
+      workers = specWorkers();
+    }
     if (workers < 1) {
       err.println("error: --workers must be >= 1 (got " + workers + ")");
       return 2;
@@ -110,6 +113,18 @@ public class TrainCommand implements Callable<Integer> {
     TrainingRun.Options options = new TrainingRun.Options(jobFile, checkpointDir, device, logEvery, progressPort,
         System.getenv(), out, err, tty);
     return new TrainingRun(options, preemption).run();
+  }
+
+  /** spec.workers of the job (1 when absent or when the file does not read: the run then reports that error). */
+  private int specWorkers() {
+    if (System.getenv("WORLD_SIZE") != null) {
+      return 1; // already a worker: a launcher (torchrun, the operator, --workers) set the group up
+    }
+    try {
+      return JobConfigReader.read(jobFile).resources().workers();
+    } catch (RuntimeException e) {
+      return 1;
+    }
   }
 
   /** Starts the workers (see {@link LocalLauncher}) with what this command was given. */

@@ -307,6 +307,10 @@ public final class TrainingRun {
         bar.close();
         bar = null;
       }
+      if (workers.traffic() != null) {
+        log("event=collectives rank=" + workers.rank() + " worldSize=" + workers.worldSize() + " steps=" + (step - firstStep)
+            + " " + workers.traffic());
+      }
       o.out().println("done step=" + step + " paramsSha256=" + digest);
       o.out().flush();
       return 0;

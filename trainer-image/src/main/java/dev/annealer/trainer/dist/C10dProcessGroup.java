@@ -16,6 +16,8 @@ public final class C10dProcessGroup implements ProcessGroup {
   private final WorkerEnv worker;
   private final String backend;
   private boolean closed;
+  private long calls;
+  private long bytes;
 
   private C10dProcessGroup(long handle, WorkerEnv worker, String backend) {
     this.handle = handle;
@@ -62,6 +64,11 @@ public final class C10dProcessGroup implements ProcessGroup {
     C10dBridge.broadcast(open(), handles(tensors), root);
   }
 
+  /** Collective calls so far and their payload in bytes (the buffer each rank contributes, not the wire traffic). */
+  public long[] traffic() {
+    return new long[] {calls, bytes};
+  }
+
   @Override
   public void barrier() {
     C10dBridge.barrier(open());
@@ -74,11 +81,14 @@ public final class C10dProcessGroup implements ProcessGroup {
     return handle;
   }
 
-  private static long[] handles(List<NDArray> tensors) {
+  private long[] handles(List<NDArray> tensors) {
     long[] h = new long[tensors.size()];
     for (int i = 0; i < h.length; i++) {
-      h[i] = ((PtNDArray) tensors.get(i)).getHandle();
+      NDArray t = tensors.get(i);
+      h[i] = ((PtNDArray) t).getHandle();
+      bytes += t.getShape().size() * t.getDataType().getNumOfBytes();
     }
+    calls++;
     return h;
   }
 

@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * {@code train --workers N} on one machine, like {@code torchrun --nproc-per-node N}: starts N trainer processes with
  * torchrun's environment (MASTER_ADDR=127.0.0.1, a free MASTER_PORT, WORLD_SIZE, RANK, LOCAL_RANK), passes rank 0's
  * stdout through (its step lines carry the global batch's loss; its last line is the {@code done} line) and the other
- * ranks' stdout to stderr with a {@code [rankR]} prefix, forwards SIGTERM/SIGINT to every worker, and when a worker
+ * ranks' other lines to stderr with a {@code [rankR]} prefix, forwards SIGTERM/SIGINT to every worker, and when a worker
  * fails (an exit code other than 0 and 75) stops the others (SIGTERM, then SIGKILL after {@link #GRACE_SECONDS}) and
  * returns that worker's code. Otherwise returns rank 0's exit code.
  */
@@ -124,6 +124,9 @@ public final class LocalLauncher {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
+          if (!prefix.isEmpty() && (line.contains(" event=step ") || line.startsWith("done "))) {
+            continue; // step lines and the done line come from rank 0 (the other ranks log the same global values)
+          }
           synchronized (to) {
             to.println(prefix + line);
             to.flush();

@@ -84,6 +84,15 @@ public final class Workers implements AutoCloseable {
     }
   }
 
+  /** {@code calls=C payloadBytes=B} of the collectives so far, or null with one worker. */
+  public String traffic() {
+    if (group instanceof C10dProcessGroup c) {
+      long[] t = c.traffic();
+      return "calls=" + t[0] + " payloadBytes=" + t[1];
+    }
+    return null;
+  }
+
   /** The first 8 bytes of SHA-256 of a string, for agreement on fingerprints and digests. */
   public static long hash64(String s) {
     try {
