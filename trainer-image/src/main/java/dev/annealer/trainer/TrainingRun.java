@@ -525,7 +525,7 @@ public final class TrainingRun {
     }
     log("event=workers rank=" + w.rank() + " worldSize=" + w.worldSize() + " localRank=" + w.localRank() + " backend="
         + backend + " master=" + w.masterAddr() + ":" + w.masterPort() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
-    return new Workers(g);
+    return new Workers(g, device);
   }
 
   private Device chooseDevice(String wanted, JobConfig.Resources resources) {

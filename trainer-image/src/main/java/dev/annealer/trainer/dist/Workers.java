@@ -1,5 +1,6 @@
 package dev.annealer.trainer.dist;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +19,17 @@ public final class Workers implements AutoCloseable {
   private final ProcessGroup group;
   private final NDManager manager;
 
-  public Workers(ProcessGroup group) {
+  /**
+   * @param device where this rank's tensors live: the small agreement tensors go there too (NCCL reduces CUDA tensors
+   *     on the rank's own GPU, Gloo CPU tensors)
+   */
+  public Workers(ProcessGroup group, Device device) {
     this.group = group;
-    this.manager = group.worldSize() > 1 ? NDManager.newBaseManager("PyTorch") : null;
+    this.manager = group.worldSize() > 1 ? NDManager.newBaseManager(device, "PyTorch") : null;
   }
 
   public static Workers single() {
-    return new Workers(SingleProcess.INSTANCE);
+    return new Workers(SingleProcess.INSTANCE, Device.cpu());
   }
 
   public ProcessGroup group() {
