@@ -126,6 +126,13 @@ stage_trainer_common() { # $1 = staging dir
   cp "$target/annealer-trainer.jar" "$stage/"
   cp "$ROOT/trainer-image/bin/annealer-trainer" "$stage/"
   cp -r "$ROOT/examples" "$stage/examples"
+  # the c10d bridge for data-parallel workers (CPU/Gloo; built by the trainer's Maven build, hack/c10d-bridge.sh). The
+  # CUDA flavour needs a bridge built against the CUDA libtorch with -DANNEALER_WITH_NCCL (not built here: no CUDA
+  # headers on these machines), so its native/ stays empty and --workers > 1 there fails with a clear message.
+  mkdir -p "$stage/native"
+  if [[ "$stage" == *image-cpu* && -f "$target/native/libannealer_c10d.so" ]]; then
+    cp "$target/native/libannealer_c10d.so" "$stage/native/"
+  fi
   local jar
   for jar in "$target"/lib/*.jar; do
     case "$(basename "$jar")" in pytorch-native-*) ;; *) cp "$jar" "$stage/lib/" ;; esac

@@ -1,6 +1,11 @@
 package dev.annealer.trainer;
 
+import dev.annealer.trainer.config.JobConfigReader;
+import dev.annealer.trainer.dist.LocalLauncher;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,6 +50,11 @@ public class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress-bar", description = "No progress bar even on a terminal")
   boolean noProgressBar;
 
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Data-parallel worker processes on this machine, like torchrun --nproc-per-node N (CPU: Gloo); "
+          + "spec.training.batchSize stays the global batch and must be a multiple of N (default: spec.workers, 1)")
+  Integer workers;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -80,11 +90,65 @@ public class TrainCommand implements Callable<Integer> {
       err.println("error: --log-every must be >= 1 (got " + logEvery + ")");
       return 2;
     }
+    if (workers == null) {
+      workers = specWorkers();
+    }
+    if (workers < 1) {
+      err.println("error: --workers must be >= 1 (got " + workers + ")");
+      return 2;
+    }
     cpuThreadDefaults(System.getenv("ANNEALER_CPU_THREADS"));
     Preemption preemption = Preemption.install();
+    String worldSize = System.getenv("WORLD_SIZE");
+    if (workers > 1 && worldSize != null && !worldSize.isBlank()) {
+      if (!worldSize.trim().equals(String.valueOf(workers))) {
+        err.println("error: --workers " + workers + " but WORLD_SIZE=" + worldSize + " (this process is already one worker "
+            + "of a group): drop --workers when a launcher (torchrun, the operator) sets WORLD_SIZE");
+        return 2;
+      }
+    } else if (workers > 1) {
+      return launch(preemption);
+    }
     boolean tty = System.console() != null && !noProgressBar;
     TrainingRun.Options options = new TrainingRun.Options(jobFile, checkpointDir, device, logEvery, progressPort,
         System.getenv(), out, err, tty);
     return new TrainingRun(options, preemption).run();
+  }
+
+  /** spec.workers of the job (1 when absent or when the file does not read: the run then reports that error). */
+  private int specWorkers() {
+    if (System.getenv("WORLD_SIZE") != null) {
+      return 1; // already a worker: a launcher (torchrun, the operator, --workers) set the group up
+    }
+    try {
+      return JobConfigReader.read(jobFile).resources().workers();
+    } catch (RuntimeException e) {
+      return 1;
+    }
+  }
+
+  /** Starts the workers (see {@link LocalLauncher}) with what this command was given. */
+  private int launch(Preemption preemption) {
+    Path dir = checkpointDir;
+    try {
+      if (dir == null) {
+        dir = Path.of("annealer-checkpoints", JobConfigReader.read(jobFile).job().name());
+      }
+      List<String> args = new ArrayList<>(List.of("-f", jobFile.toAbsolutePath().toString(), "--checkpoint-dir",
+          dir.toAbsolutePath().toString(), "--device", device, "--log-every", String.valueOf(logEvery),
+          "--no-progress-bar", "--workers", String.valueOf(workers)));
+      List<String> rank0 = progressPort == null ? List.of() : List.of("--progress-port", String.valueOf(progressPort));
+      return LocalLauncher.run(new LocalLauncher.Spec(workers, args, rank0, System.getenv(), out, err),
+          preemption::requested, TrainerMain.class.getName());
+    } catch (TrainerFailure f) {
+      err.println("error: " + f.getMessage());
+      return f.exitCode();
+    } catch (IOException e) {
+      err.println("error: cannot start the workers: " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
   }
 }

@@ -17,6 +17,9 @@ import dev.annealer.trainer.data.DataCursor;
 import dev.annealer.trainer.data.Locations;
 import dev.annealer.trainer.device.DeviceChoice;
 import dev.annealer.trainer.device.GpuEnvironment;
+import dev.annealer.trainer.dist.C10dProcessGroup;
+import dev.annealer.trainer.dist.WorkerEnv;
+import dev.annealer.trainer.dist.Workers;
 import dev.annealer.trainer.optim.OptimizerState;
 import dev.annealer.trainer.progress.ProgressReport;
 import dev.annealer.trainer.progress.ProgressServer;
@@ -84,6 +87,8 @@ public final class TrainingRun {
   private BackgroundWriter writer;
   private Pending pending;
   private boolean deferred;
+  /** The data-parallel group this process belongs to (one worker unless WORLD_SIZE > 1): see docs/multi-gpu.md. */
+  private Workers workers = Workers.single();
 
   public TrainingRun(Options options, Preemption preemption) {
     this(options, preemption, Trainees.standard());
@@ -126,9 +131,13 @@ public final class TrainingRun {
         + quote(o.checkpointDir().toString()));
     CheckpointDirProbe.probe(o.checkpointDir()); // a read-only or full volume fails now, not at the first checkpoint
     Device device = chooseDevice(o.device(), cfg.resources());
-
-    try (Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(), this::log,
-        metrics.badRecords::increment))) {
+    WorkerEnv worker = workerEnv(cfg);
+    if (worker.distributed()) {
+      device = device.isGpu() ? Device.gpu(worker.localRank()) : device;
+      workers = joinGroup(worker, device);
+    }
+    try (Workers joined = workers; Trainee trainee = trainees.open(new TraineeFactory.Context(cfg, device, o.env(),
+        this::log, metrics.badRecords::increment, joined.group()))) {
       BatchPlan plan = trainee.plan();
       long totalSteps = cfg.training().maxSteps() != null ? cfg.training().maxSteps()
           : cfg.training().epochs() * plan.stepsPerEpoch();
@@ -147,7 +156,9 @@ public final class TrainingRun {
       }
       CheckpointStore store = new CheckpointStore(o.checkpointDir(), w -> log("event=warning message=" + quote(w)));
       try {
-        store.acquire(attempt); // fences older attempts that may still run against the same volume
+        if (workers.writer()) {
+          store.acquire(attempt); // fences older attempts that may still run against the same volume
+        }
       } catch (CheckpointFencedException e) {
         throw new TrainerFailure(Reason.Superseded, e.getMessage());
       }
@@ -158,6 +169,12 @@ public final class TrainingRun {
       } catch (CheckpointReadException e) {
         throw new TrainerFailure(Reason.CheckpointReadError, e.getMessage() + ": check the volume (dmesg, the PVC's "
             + "storage backend); the checkpoint itself was not found corrupt", e);
+      }
+      String split = workers.disagreement(new String[] {"resumeStep", "scheduleFingerprint"},
+          new long[] {step, Workers.hash64(schedule.fingerprint())});
+      if (split != null) {
+        throw new TrainerFailure(Reason.CorruptCheckpoint, "the workers would resume from different checkpoints (" + split
+            + "): every worker must see the same checkpoint directory (a volume shared by all workers)");
       }
       return loop(cfg, attempt, step, totalSteps, schedule, plan, trainee, store);
     }
@@ -273,7 +290,9 @@ public final class TrainingRun {
     double lastLoss = Double.NaN;
     long lastEvalStep = -1;
     ProgressServer server = startServer(attempt);
-    writer = "false".equalsIgnoreCase(o.env().getOrDefault("ANNEALER_CHECKPOINT_BACKGROUND", "true")) ? null
+    // several workers write inline: the other ranks wait on a barrier until rank 0's checkpoint is complete
+    writer = workers.worldSize() > 1
+        || "false".equalsIgnoreCase(o.env().getOrDefault("ANNEALER_CHECKPOINT_BACKGROUND", "true")) ? null
         : new BackgroundWriter();
     ProgressBar bar = o.progressBar() ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.err()))
@@ -283,7 +302,7 @@ public final class TrainingRun {
         bar.stepTo(step);
       }
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.RUNNING, true);
-      while (step < totalSteps && !preemption.requested()) {
+      while (step < totalSteps && !workers.any(preemption.requested())) {
         Position pos = schedule.position(step);
         double lr = pos.learningRate();
         StepResult r = trainee.step(step, lr);
@@ -316,8 +335,9 @@ public final class TrainingRun {
         publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, stepsPerSecond * examplesPerStep,
             ProgressReport.RUNNING, false);
         collect(cfg, attempt, totalSteps, schedule, plan, lastLoss, false);
-        boolean due = deferred || (ck.everySteps() != null && step % ck.everySteps() == 0)
-            || (ck.everySeconds() != null && System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
+        boolean dueByClock = ck.everySeconds() != null
+            && workers.any(System.nanoTime() - lastCheckpointNanos >= ck.everySeconds() * 1_000_000_000L);
+        boolean due = deferred || (ck.everySteps() != null && step % ck.everySteps() == 0) || dueByClock;
         if ((due || snapshot) && step < totalSteps) {
           if (writer != null && writer.busy() && !snapshot) {
             deferred = true; // at most one write in flight: this one starts at the first step boundary after it
@@ -360,7 +380,7 @@ public final class TrainingRun {
             false);
       }
       String digest = ParamsDigest.sha256(trainee.parameters());
-      String finalModel = trainee.export(o.checkpointDir());
+      String finalModel = workers.writer() ? trainee.export(o.checkpointDir()) : null;
       publish(cfg, attempt, step, totalSteps, schedule, plan, lastLoss, 0, ProgressReport.DONE, true);
       termination.write("succeeded: step=" + step + " checkpoint=" + lastCheckpoint.name() + " paramsSha256=" + digest
           + " loss=" + lastLoss + (finalModel != null ? " finalModel=" + finalModel : ""));
@@ -369,6 +389,10 @@ public final class TrainingRun {
       if (bar != null) {
         bar.close();
         bar = null;
+      }
+      if (workers.traffic() != null) {
+        log("event=collectives rank=" + workers.rank() + " worldSize=" + workers.worldSize() + " steps=" + (step - firstStep)
+            + " " + workers.traffic());
       }
       o.out().println("done step=" + step + " paramsSha256=" + digest);
       o.out().flush();
@@ -433,6 +457,23 @@ public final class TrainingRun {
   private void checkpoint(JobConfig cfg, int attempt, long step, long totalSteps, TrainingSchedule schedule, BatchPlan plan,
       Trainee trainee, CheckpointStore store, boolean cycleSnapshot, long cycle, double loss, boolean async)
       throws IOException {
+    if (workers.worldSize() > 1) {
+      // rank 0 writes what every rank holds: same step, schedule, data cursor and (bit-identical) parameters
+      String digest = ParamsDigest.sha256(trainee.parameters());
+      String split = workers.disagreement(new String[] {"step", "scheduleFingerprint", "dataEpoch", "dataOffset",
+          "paramsSha256"}, new long[] {step, Workers.hash64(schedule.fingerprint()), plan.epochOf(step),
+          plan.offsetOf(step), Workers.hash64(digest)});
+      if (split != null) {
+        throw new TrainerFailure(Reason.Crash, "the workers disagree before checkpoint " + CheckpointStore.nameOf(step)
+            + " (" + split + "): nothing was written; this is a trainer bug, the previous checkpoint is intact");
+      }
+      if (!workers.writer()) {
+        lastCheckpoint = new ProgressReport.LastCheckpoint(step, Instant.now().toString(), "sha256:" + digest,
+            CheckpointStore.nameOf(step));
+        workers.group().barrier(); // rank 0's write is complete when the barrier opens
+        return;
+      }
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("formatVersion", 1);
     m.put("job", Map.of("name", cfg.job().name(), "namespace", cfg.job().namespace(), "uid", cfg.job().uid(),
@@ -488,6 +529,9 @@ public final class TrainingRun {
       state.close();
     }
     completed(step, now, written, cycleSnapshot, validationLoss, false);
+    if (workers.worldSize() > 1) {
+      workers.group().barrier(); // the other ranks wait for this write
+    }
     publish(cfg, attempt, step, totalSteps, schedule, plan, loss, 0, ProgressReport.RUNNING, true);
   }
 
@@ -539,6 +583,9 @@ public final class TrainingRun {
   }
 
   private void writeProgressFile(ProgressReport r) {
+    if (!workers.writer()) {
+      return;
+    }
     try {
       Files.createDirectories(o.checkpointDir());
       Path tmp = o.checkpointDir().resolve(".progress.json.tmp");
@@ -581,6 +628,49 @@ public final class TrainingRun {
     while (recent.size() > RECENT_METRICS) {
       recent.removeFirst();
     }
+  }
+
+  /** This process's place in the group (torchrun's environment), checked against the job. */
+  private WorkerEnv workerEnv(JobConfig cfg) {
+    WorkerEnv w;
+    try {
+      w = WorkerEnv.of(o.env());
+    } catch (IllegalArgumentException e) {
+      throw new TrainerFailure(Reason.InvalidSpec, e.getMessage());
+    }
+    if (!w.distributed()) {
+      return w;
+    }
+    if (cfg.training().batchSize() % w.worldSize() != 0) {
+      throw TrainerFailure.invalid("spec.training.batchSize", cfg.training().batchSize(), "must be a multiple of the "
+          + "number of workers (" + w.worldSize() + "): it is the global batch, each worker reads batchSize/workers of "
+          + "its records; change spec.training.batchSize or the number of workers");
+    }
+    if (!"huggingface".equals(cfg.model().format())) {
+      throw TrainerFailure.invalid("spec.model.format", cfg.model().format(), "trains data-parallel only as huggingface "
+          + "(the tensor training path); run builtin/torchscript/djl models with one worker");
+    }
+    if (!cfg.training().mode().equals("train")) {
+      throw TrainerFailure.invalid("spec.training.mode", cfg.training().mode(), "runs on one worker only: set the number "
+          + "of workers to 1 for an LR range test");
+    }
+    return w;
+  }
+
+  private Workers joinGroup(WorkerEnv w, Device device) {
+    String backend = device.isGpu() ? "nccl" : "gloo";
+    int timeout = parseInt(o.env().get("ANNEALER_DIST_TIMEOUT_SECONDS"), 600);
+    long t0 = System.nanoTime();
+    C10dProcessGroup g;
+    try {
+      g = C10dProcessGroup.join(w, backend, timeout, o.env().get("GLOO_SOCKET_IFNAME"), o.env());
+    } catch (IllegalStateException e) {
+      throw new TrainerFailure(Reason.Crash, "worker " + w.rank() + " of " + w.worldSize() + " could not join the "
+          + backend + " group at " + w.masterAddr() + ":" + w.masterPort() + ": " + e.getMessage(), e);
+    }
+    log("event=workers rank=" + w.rank() + " worldSize=" + w.worldSize() + " localRank=" + w.localRank() + " backend="
+        + backend + " master=" + w.masterAddr() + ":" + w.masterPort() + " seconds=" + fmt((System.nanoTime() - t0) / 1e9));
+    return new Workers(g, device);
   }
 
   private Device chooseDevice(String wanted, JobConfig.Resources resources) {

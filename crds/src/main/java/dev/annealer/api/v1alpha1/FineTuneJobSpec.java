@@ -40,6 +40,17 @@ import java.util.Objects;
         + "|| has(self.data.prompt)",
         message = "spec.model.format huggingface trains on text: set spec.data.text (or spec.data.prompt + "
                 + "spec.data.completion with task causalLM)")
+@ValidationRule(value = "!has(self.workers) || self.workers == 1 || !has(self.training.batchSize) "
+        + "|| self.training.batchSize % self.workers == 0",
+        message = "spec.training.batchSize must be a multiple of spec.workers: it is the global batch, and each worker "
+                + "reads batchSize/workers of its records")
+@ValidationRule(value = "!has(self.workers) || self.workers == 1 "
+        + "|| (has(self.model.format) && self.model.format == 'huggingface')",
+        message = "spec.workers > 1 needs spec.model.format: huggingface (data-parallel training runs on the tensor "
+                + "training path); train builtin/torchscript/djl models with one worker")
+@ValidationRule(value = "!has(self.workers) || self.workers == 1 || !has(self.training.mode) "
+        + "|| self.training.mode != 'lrRangeTest'",
+        message = "spec.workers must be 1 for spec.training.mode: lrRangeTest (a range test runs on one worker)")
 public class FineTuneJobSpec {
 
     @JsonPropertyDescription("Stop the job without losing it. true: the trainer checkpoints gracefully, its pod is removed, "
@@ -76,6 +87,15 @@ public class FineTuneJobSpec {
 
     @JsonPropertyDescription("Compute per trainer pod: GPUs, CPU and memory.")
     private ResourcesSpec resources;
+
+    @JsonPropertyDescription("Data-parallel workers (one process per GPU, or per CPU worker), each with "
+            + "spec.resources. Every worker holds the whole model, reads batchSize/workers records of every global "
+            + "batch, and the gradients are averaged (PyTorch c10d: NCCL on GPUs, Gloo on CPU) before one identical "
+            + "update at the schedule's learning rate. The preemption of any worker preempts the whole attempt. "
+            + "See docs/multi-gpu.md.")
+    @Default("1")
+    @Min(1)
+    private Integer workers;
 
     @JsonPropertyDescription("Pod-level settings of the trainer pod: image, priority, placement, grace period, labels.")
     private TemplateSpec template;
@@ -171,6 +191,14 @@ public class FineTuneJobSpec {
         this.failurePolicy = failurePolicy;
     }
 
+    public Integer getWorkers() {
+        return workers;
+    }
+
+    public void setWorkers(Integer workers) {
+        this.workers = workers;
+    }
+
     public Long getTtlSecondsAfterFinished() {
         return ttlSecondsAfterFinished;
     }
@@ -183,16 +211,16 @@ public class FineTuneJobSpec {
     public boolean equals(Object o) {
         if (this == o) return true;
         if (!(o instanceof FineTuneJobSpec that)) return false;
-        return Objects.equals(suspend, that.suspend) && Objects.equals(model, that.model) && Objects.equals(data, that.data) && Objects.equals(training, that.training) && Objects.equals(optimizer, that.optimizer) && Objects.equals(schedule, that.schedule) && Objects.equals(checkpoint, that.checkpoint) && Objects.equals(resources, that.resources) && Objects.equals(template, that.template) && Objects.equals(failurePolicy, that.failurePolicy) && Objects.equals(ttlSecondsAfterFinished, that.ttlSecondsAfterFinished);
+        return Objects.equals(suspend, that.suspend) && Objects.equals(model, that.model) && Objects.equals(data, that.data) && Objects.equals(training, that.training) && Objects.equals(optimizer, that.optimizer) && Objects.equals(schedule, that.schedule) && Objects.equals(checkpoint, that.checkpoint) && Objects.equals(resources, that.resources) && Objects.equals(workers, that.workers) && Objects.equals(template, that.template) && Objects.equals(failurePolicy, that.failurePolicy) && Objects.equals(ttlSecondsAfterFinished, that.ttlSecondsAfterFinished);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(suspend, model, data, training, optimizer, schedule, checkpoint, resources, template, failurePolicy, ttlSecondsAfterFinished);
+        return Objects.hash(suspend, model, data, training, optimizer, schedule, checkpoint, resources, workers, template, failurePolicy, ttlSecondsAfterFinished);
     }
 
     @Override
     public String toString() {
-        return "FineTuneJobSpec{" + "suspend=" + suspend + ", " + "model=" + model + ", " + "data=" + data + ", " + "training=" + training + ", " + "optimizer=" + optimizer + ", " + "schedule=" + schedule + ", " + "checkpoint=" + checkpoint + ", " + "resources=" + resources + ", " + "template=" + template + ", " + "failurePolicy=" + failurePolicy + ", " + "ttlSecondsAfterFinished=" + ttlSecondsAfterFinished + "}";
+        return "FineTuneJobSpec{" + "suspend=" + suspend + ", " + "model=" + model + ", " + "data=" + data + ", " + "training=" + training + ", " + "optimizer=" + optimizer + ", " + "schedule=" + schedule + ", " + "checkpoint=" + checkpoint + ", " + "resources=" + resources + ", " + "workers=" + workers + ", " + "template=" + template + ", " + "failurePolicy=" + failurePolicy + ", " + "ttlSecondsAfterFinished=" + ttlSecondsAfterFinished + "}";
     }
 }

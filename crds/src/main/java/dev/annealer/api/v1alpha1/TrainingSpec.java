@@ -23,13 +23,14 @@ public class TrainingSpec {
     @Min(1)
     private Integer epochs;
 
-    @JsonPropertyDescription("Records per micro-batch per device.")
+    @JsonPropertyDescription("Records per micro-batch over all workers (the global micro-batch): each of spec.workers "
+            + "workers reads batchSize/workers of them, so the result does not depend on the number of workers.")
     @Default("32")
     @Min(1)
     private Integer batchSize;
 
     @JsonPropertyDescription("Micro-batches whose gradients are summed before one optimizer step; "
-            + "effective batch = batchSize x gradientAccumulation x devices. The schedule counts optimizer steps.")
+            + "effective batch = batchSize x gradientAccumulation (whatever spec.workers is). The schedule counts optimizer steps.")
     @Default("1")
     @Min(1)
     private Integer gradientAccumulation;

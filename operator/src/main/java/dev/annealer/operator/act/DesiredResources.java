@@ -167,7 +167,10 @@ public final class DesiredResources {
         FineTuneJobSpec spec = job.getSpec();
         var template = spec.getTemplate();
         var res = spec.getResources();
-        int gpus = res == null || res.getGpus() == null ? 0 : res.getGpus();
+        // spec.resources is per worker; until the workers get indexed pods of their own (docs/multi-gpu.md), the one
+        // trainer pod runs spec.workers worker processes (the trainer's --workers default) and requests N times as much
+        int workers = spec.getWorkers() == null ? 1 : Math.max(1, spec.getWorkers());
+        int gpus = (res == null || res.getGpus() == null ? 0 : res.getGpus()) * workers;
         long grace = template != null && template.getTerminationGracePeriodSeconds() != null
                 ? template.getTerminationGracePeriodSeconds() : settings.defaultGraceSeconds();
         String image = settings.imageFor(template == null ? null : template.getImage(), gpus);
@@ -188,11 +191,12 @@ public final class DesiredResources {
         var requests = new LinkedHashMap<String, Quantity>();
         var limits = new LinkedHashMap<String, Quantity>();
         if (res != null && res.getCpu() != null) {
-            requests.put("cpu", res.getCpu());
+            requests.put("cpu", workers == 1 ? res.getCpu() : res.getCpu().multiply(workers));
         }
         if (res != null && res.getMemory() != null) {
-            requests.put("memory", res.getMemory());
-            limits.put("memory", res.getMemory());
+            Quantity memory = workers == 1 ? res.getMemory() : res.getMemory().multiply(workers);
+            requests.put("memory", memory);
+            limits.put("memory", memory);
         }
         if (gpus > 0) {
             limits.put("nvidia.com/gpu", new Quantity(Integer.toString(gpus)));

@@ -206,4 +206,17 @@ class DesiredResourcesTest {
         var mountNames = pod.getSpec().getContainers().get(0).getVolumeMounts().stream().map(VolumeMount::getName).toList();
         assertThat(mountNames).containsAll(inputs.stream().map(Volume::getName).toList());
     }
+
+    @Test
+    void aPodOfTwoWorkersRequestsTwiceThePerWorkerResources() {
+        job.getSpec().getResources().setGpus(1);
+        job.getSpec().getResources().setCpu(new io.fabric8.kubernetes.api.model.Quantity("1500m"));
+        job.getSpec().getResources().setMemory(new io.fabric8.kubernetes.api.model.Quantity("3Gi"));
+        job.getSpec().setWorkers(2);
+        Container c = DesiredResources.pod(job, 1, TrainerSettings.DEFAULT).getSpec().getContainers().get(0);
+        assertThat(c.getResources().getLimits().get("nvidia.com/gpu").getAmount()).isEqualTo("2");
+        assertThat(c.getResources().getRequests().get("cpu").getNumericalAmount()).isEqualByComparingTo("3");
+        assertThat(c.getResources().getLimits().get("memory").getNumericalAmount())
+                .isEqualByComparingTo(new java.math.BigDecimal(6L * 1024 * 1024 * 1024));
+    }
 }

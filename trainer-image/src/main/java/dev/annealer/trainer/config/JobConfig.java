@@ -21,7 +21,12 @@ public record JobConfig(
    * @param gpus {@code spec.resources.gpus}: GPUs the pod asked for (0 = CPU job)
    * @param allowCpuFallback {@code spec.resources.allowCpuFallback}: train on CPU when the GPUs are not visible
    */
-  public record Resources(int gpus, boolean allowCpuFallback) {}
+  /** @param workers {@code spec.workers}: data-parallel workers (the operator starts that many; 1 = alone) */
+  public record Resources(int gpus, boolean allowCpuFallback, int workers) {
+    public Resources(int gpus, boolean allowCpuFallback) {
+      this(gpus, allowCpuFallback, 1);
+    }
+  }
 
   public record Job(String name, String namespace, String uid, long generation) {}
 

@@ -313,6 +313,7 @@ public final class JobConfigReader {
     if (gpus < 0) {
       throw TrainerFailure.invalid("spec.resources.gpus", gpus, "must be >= 0 (0 trains on CPU)");
     }
-    return new JobConfig.Resources(gpus, r != null && Boolean.TRUE.equals(r.getAllowCpuFallback()));
+    return new JobConfig.Resources(gpus, r != null && Boolean.TRUE.equals(r.getAllowCpuFallback()),
+        spec.getWorkers() == null ? 1 : spec.getWorkers());
   }
 }

@@ -20,6 +20,7 @@ import dev.annealer.trainer.data.BatchPlan;
 import dev.annealer.trainer.data.Locations;
 import dev.annealer.trainer.data.TextDataReader;
 import dev.annealer.trainer.data.TextRecord;
+import dev.annealer.trainer.dist.ProcessGroup;
 import dev.annealer.trainer.hf.LanguageModel;
 import dev.annealer.trainer.hf.TokenBatch;
 import dev.annealer.trainer.model.ParameterValues;
@@ -35,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +67,7 @@ public final class HfTrainee implements Trainee {
   private final List<String> trainable;
   private final Map<String, Double> multipliers;
   private final NDManager manager;
+  private final ProcessGroup group;
 
   HfTrainee(TraineeFactory.Context ctx, LanguageModel model, TextBatcher batcher, List<TextRecord> train,
       List<TextRecord> validation) {
@@ -88,6 +91,25 @@ public final class HfTrainee implements Trainee {
         ctx.device()) : new TensorAdamW(o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), ctx.device());
     this.plan = new BatchPlan(train.size(), cfg.training().batchSize(), cfg.training().gradientAccumulation(),
         cfg.training().seed(), cfg.data().shuffle());
+    this.group = ctx.group();
+    if (group.worldSize() > 1) {
+      if (train.size() < group.worldSize()) {
+        throw TrainerFailure.invalid("spec.data.train", train.size() + " records", "needs at least one record per worker ("
+            + group.worldSize() + " workers): add records or use fewer workers");
+      }
+      broadcastParameters(); // identical initial weights: rank 0's
+    }
+  }
+
+  /** Every rank takes rank 0's parameters (all of them, frozen ones too: they are cheap next to a wrong replica). */
+  private void broadcastParameters() {
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      group.broadcast(new ArrayList<>(params.values()), 0);
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
   }
 
   /** Reads the data, loads model and tokenizer through {@code backend}, and checks that a first batch goes through. */
@@ -152,6 +174,9 @@ public final class HfTrainee implements Trainee {
 
   @Override
   public StepResult step(long step, double lr) {
+    if (group.worldSize() > 1) {
+      return stepDataParallel(step, lr);
+    }
     List<int[]> micro = plan.rows(step);
     double lossSum = 0;
     for (int[] rows : micro) {
@@ -166,7 +191,86 @@ public final class HfTrainee implements Trainee {
         collector.backward(micro.size() == 1 ? loss : loss.div(sub.full(new Shape(), (float) micro.size())));
       }
     }
-    double loss = lossSum / micro.size();
+    return update(lossSum / micro.size(), lr);
+  }
+
+  /**
+   * One step of data-parallel training: this rank reads its contiguous share of each micro-batch of the global batch
+   * ({@code rows[n·rank/N .. n·(rank+1)/N)}). Each share's loss is weighted by its share of the micro-batch's loss
+   * weight (label tokens for causalLM, records otherwise, summed over the ranks by one allreduce), times N/A, so that
+   * the mean of the ranks' gradients (allreduce) is the gradient of the global batch's loss, as one worker computes it
+   * up to float summation order. The logged loss is the global batch's (a sum over the ranks).
+   */
+  private StepResult stepDataParallel(long step, double lr) {
+    List<int[]> micro = plan.rows(step);
+    int world = group.worldSize();
+    int rank = group.rank();
+    boolean causal = ctx.cfg().data().task().equals("causalLM");
+    double lossShare = 0;
+    for (int[] all : micro) {
+      int[] rows = Arrays.copyOfRange(all, (int) ((long) all.length * rank / world),
+          (int) ((long) all.length * (rank + 1) / world));
+      try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager();
+          TokenBatch batch = rows.length == 0 ? null : batcher.encode(select(train, rows), sub)) {
+        scope.suppressNotUsedWarning();
+        long local = batch == null ? 0 : lossWeight(batch, rows.length, causal);
+        NDArray total = sub.create(new long[] {local});
+        group.allreduce(List.of(total), ProcessGroup.Op.SUM);
+        long global = total.toLongArray()[0];
+        if (global == 0) {
+          lossShare = Double.NaN; // no label in the whole micro-batch: the loss is undefined, as with one worker
+          continue;
+        }
+        if (local == 0) {
+          continue;
+        }
+        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+          NDArray loss = model.loss(batch);
+          double share = (double) local / global;
+          lossShare += loss.getFloat() * share;
+          // torch-owned factor (see step): the gradient of loss·share·N/A, averaged over N ranks
+          collector.backward(loss.mul(sub.full(new Shape(), (float) (share * world / micro.size()))));
+        }
+      }
+    }
+    double loss;
+    try (NDManager sub = manager.newSubManager()) {
+      NDArray l = sub.create(new double[] {lossShare / micro.size()});
+      group.allreduce(List.of(l), ProcessGroup.Op.SUM);
+      loss = l.toDoubleArray()[0];
+    }
+    if (!Double.isFinite(loss)) {
+      zeroGrads();
+      return new StepResult(loss, Double.NaN);
+    }
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDScope scope = new NDScope(); NDManager sub = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      List<NDArray> grads = new ArrayList<>(trainable.size());
+      for (String name : trainable) {
+        NDArray g = params.get(name).getGradient();
+        g.attach(sub);
+        grads.add(g);
+      }
+      group.allreduce(grads, ProcessGroup.Op.AVG);
+    } finally {
+      JniUtils.setGradMode(grad);
+    }
+    return update(loss, lr);
+  }
+
+  /** The weight of a batch's mean loss: label tokens that count (causalLM), else records. */
+  private static long lossWeight(TokenBatch batch, int records, boolean causal) {
+    if (!causal) {
+      return records;
+    }
+    return batch.labels().get(new NDIndex(":, 1:")).neq(-100).sum().toType(ai.djl.ndarray.types.DataType.INT64, false)
+        .getLong();
+  }
+
+  /** Clipping and the optimizer update on the accumulated gradients (zeroed afterwards); a non-finite loss skips it. */
+  private StepResult update(double loss, double lr) {
     if (!Double.isFinite(loss)) {
       zeroGrads();
       return new StepResult(loss, Double.NaN);
@@ -471,6 +575,9 @@ public final class HfTrainee implements Trainee {
     }
     values.forEach((name, v) -> ParameterValues.write(params.get(name), v));
     optimizer.restore(state, params);
+    if (group.worldSize() > 1) {
+      broadcastParameters();
+    }
   }
 
   private static String first(List<String> names) {

@@ -2,6 +2,8 @@ package dev.annealer.trainer.trainee;
 
 import ai.djl.Device;
 import dev.annealer.trainer.config.JobConfig;
+import dev.annealer.trainer.dist.ProcessGroup;
+import dev.annealer.trainer.dist.SingleProcess;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -12,8 +14,16 @@ public interface TraineeFactory {
   /**
    * @param log writes one structured log line (without timestamp)
    * @param onBadRecord called for every record skipped under {@code onBadRecord: skip}
+   * @param group the data-parallel workers this trainee trains with ({@link SingleProcess} for one)
    */
-  record Context(JobConfig cfg, Device device, Map<String, String> env, Consumer<String> log, Runnable onBadRecord) {}
+  record Context(JobConfig cfg, Device device, Map<String, String> env, Consumer<String> log, Runnable onBadRecord,
+      ProcessGroup group) {
+
+    /** One worker. */
+    public Context(JobConfig cfg, Device device, Map<String, String> env, Consumer<String> log, Runnable onBadRecord) {
+      this(cfg, device, env, log, onBadRecord, SingleProcess.INSTANCE);
+    }
+  }
 
   Trainee open(Context context);
 }
