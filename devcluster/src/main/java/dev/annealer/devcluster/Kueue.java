@@ -209,7 +209,8 @@ public final class Kueue implements AutoCloseable {
         }
         for (String n : names) {
             c.apiextensions().v1().customResourceDefinitions().withName(n).waitUntilCondition(crd ->
-                    crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
+                    crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                            && crd.getStatus().getConditions().stream()
                             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
                     60, TimeUnit.SECONDS);
         }

@@ -260,6 +260,28 @@ public final class E2eEnvironment implements AutoCloseable {
         cp.restartApiServer(down);
     }
 
+    /**
+     * What the operator's Deployment does for a container that exited: if the operator process is gone without a test
+     * having stopped it, start it again. Returns its exit code when it had exited.
+     */
+    public synchronized java.util.OptionalInt restartOperatorIfExited() throws IOException {
+        if (operator == null || operator.isAlive() || operatorStoppedOnPurpose) {
+            return java.util.OptionalInt.empty();
+        }
+        int code = operator.exitValue();
+        System.err.printf("e2e: the operator exited %d: started again, as its Deployment would%n", code);
+        startOperator();
+        return java.util.OptionalInt.of(code);
+    }
+
+    /** Before each test: an operator left dead by an earlier test (its failure) is started again, not inherited. */
+    synchronized void ensureOperatorRunning() throws IOException {
+        if (operator != null && !operator.isAlive()) {
+            System.err.println("e2e: the operator was not running at the start of a test: started again");
+            startOperator();
+        }
+    }
+
     public boolean operatorAlive() {
         return operator != null && operator.isAlive();
     }

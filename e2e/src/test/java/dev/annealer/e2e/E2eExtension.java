@@ -19,7 +19,7 @@ public final class E2eExtension implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
-        return ec.getRoot().getStore(NS).getOrComputeIfAbsent("env", k -> {
+        E2eEnvironment env = ec.getRoot().getStore(NS).getOrComputeIfAbsent("env", k -> {
             try {
                 return new Holder(E2eEnvironment.start());
             } catch (RuntimeException | Error e) {
@@ -28,6 +28,12 @@ public final class E2eExtension implements ParameterResolver {
                 throw new IllegalStateException(e);
             }
         }, Holder.class).env;
+        try {
+            env.ensureOperatorRunning(); // one test's failure must not fail the next ones
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return env;
     }
 
     /** Closes the environment at the end of the run (JUnit closes AutoCloseable values of the root store). */
