@@ -135,6 +135,11 @@ public final class Kueue implements AutoCloseable {
                     .addToStringData("tls.crt", certs.serverCert()).addToStringData("tls.key", certs.serverKey())
                     .build()).createOr(r -> r.update());
             installWebhooks(c, caBundle);
+            // what the kubelet does in a cluster: the Secret's files in the cert dir (the rotator waits for them)
+            Path certDir = workDir.resolve("webhook-certs");
+            Files.writeString(certDir.resolve("ca.crt"), certs.caCert());
+            Files.writeString(certDir.resolve("tls.crt"), certs.serverCert());
+            Files.writeString(certDir.resolve("tls.key"), certs.serverKey());
             Path config = workDir.resolve("kueue-config.yaml");
             Files.writeString(config, configuration());
             List<String> cmd = List.of(kueueDir.resolve("kueue").toString(), "--config=" + config, "--zap-log-level=2");
