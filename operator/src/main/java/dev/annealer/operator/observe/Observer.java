@@ -81,6 +81,12 @@ public class Observer {
             return obs;
         }
         String podName = DesiredResources.podName(job.getMetadata().getName(), attempt);
+        if (DesiredResources.workers(job.getSpec()) > 1) {
+            // the gang (WorkerGroup): every other trainer pod of this job, from the cache
+            obs = obs.withOtherPods(ctx.getSecondaryResources(Pod.class).stream()
+                    .filter(p -> !podName.equals(p.getMetadata().getName()) && controlledBy(p, uid))
+                    .map(PodSnapshots::of).toList());
+        }
         // the informer maps a pod to its owner by name, so a same-named earlier job's pod could show up here too
         Optional<Pod> pod = named(ctx, Pod.class, podName).filter(p -> controlledBy(p, uid));
         boolean live = Conditions.reason(job.getStatus().getConditions(), ConditionTypes.RUNNING).map(LIVE::contains)
