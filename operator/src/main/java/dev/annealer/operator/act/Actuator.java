@@ -40,19 +40,33 @@ public class Actuator {
     public Optional<PodCreateRejection.Rejected> apply(FineTuneJob job, List<Action> actions, Context<FineTuneJob> ctx) {
         boolean secretCreated = false;
         for (Action a : actions) {
-            if (a instanceof Action.CreatePod c) {
+            if (a instanceof Action.CreatePod || a instanceof Action.CreateWorkerPod) {
                 if (!secretCreated) {
                     // why: Secrets are not watched, so one deleted since this process created it would go unseen
                     createProgressSecret(job, ctx);
+                    secretCreated = true;
                 }
-                Pod pod = DesiredResources.pod(job, c.attempt(), trainer);
-                if (!c.nodeSelector().isEmpty()) {
+                Pod pod;
+                java.util.Map<String, String> nodeSelector;
+                if (a instanceof Action.CreatePod c) {
+                    pod = DesiredResources.pod(job, c.attempt(), trainer);
+                    nodeSelector = c.nodeSelector();
+                } else {
+                    Action.CreateWorkerPod w = (Action.CreateWorkerPod) a;
+                    pod = DesiredResources.workerPod(job, w.attempt(), w.rank(), w.masterAddr(), trainer);
+                    // the workers go where rank 0 was sent (the node labels of the flavors Kueue admitted the job with)
+                    String rank0 = DesiredResources.podName(job.getMetadata().getName(), w.attempt());
+                    nodeSelector = ctx.getSecondaryResources(Pod.class).stream()
+                            .filter(p -> rank0.equals(p.getMetadata().getName()) && p.getSpec().getNodeSelector() != null)
+                            .findFirst().map(p -> p.getSpec().getNodeSelector()).orElse(java.util.Map.of());
+                }
+                if (!nodeSelector.isEmpty()) {
                     // the flavors Kueue admitted the job with decide where it runs
                     var selector = new java.util.LinkedHashMap<String, String>();
                     if (pod.getSpec().getNodeSelector() != null) {
                         selector.putAll(pod.getSpec().getNodeSelector());
                     }
-                    selector.putAll(c.nodeSelector());
+                    selector.putAll(nodeSelector);
                     pod.getSpec().setNodeSelector(selector);
                 }
                 try {

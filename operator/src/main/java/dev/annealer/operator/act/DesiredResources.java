@@ -50,7 +50,8 @@ import java.util.Set;
  *       class {@code spec.checkpoint.storage.storageClassName}, mounted at {@code /var/lib/annealer/checkpoints};
  *       owned by the job only with {@code reclaimPolicy: Delete} (Retain, the default: labelled, never owned).</li>
  *   <li>Secret {@code <job>-progress}: key {@code token}, the bearer token of the progress channel.</li>
- *   <li>Pod {@code <job>-<attempt>}: see {@link #pod}.</li>
+ *   <li>Pod {@code <job>-<attempt>}: see {@link #pod}; with {@code spec.workers: N > 1} it is rank 0, and ranks
+ *       1..N-1 are pods {@code <job>-<attempt>-w<rank>} ({@link #workerPod}), all mounting the same checkpoint PVC.</li>
  * </ul>
  */
 public final class DesiredResources {
@@ -58,6 +59,10 @@ public final class DesiredResources {
     public static final String MANAGED_BY = "annealer-operator";
     public static final String LABEL_JOB = "annealer.dev/job";
     public static final String LABEL_ATTEMPT = "annealer.dev/attempt";
+    /** On the pods of a job with {@code spec.workers > 1}: the worker's rank (0 .. workers-1). */
+    public static final String LABEL_WORKER_RANK = "annealer.dev/worker-rank";
+    /** Port of rank 0's c10d TCPStore (torchrun's default). */
+    public static final int MASTER_PORT = 29500;
     public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
     /** Kueue's label prefix: read on the job (queue-name, priority-class), never put on trainer pods. */
@@ -164,13 +169,39 @@ public final class DesiredResources {
      * {@code nvidia.com/gpu} limits, memory request = limit, termination message falling back to the log tail.
      */
     public static Pod pod(FineTuneJob job, int attempt, TrainerSettings settings) {
+        return pod(job, attempt, 0, null, settings);
+    }
+
+    /**
+     * The pod of worker {@code rank} (1 .. {@code spec.workers}-1) of an attempt, {@code <job>-<attempt>-w<rank>}:
+     * the rank-0 pod's spec with torchrun's environment for this rank; {@code masterAddr} is the rank-0 pod's IP
+     * (its TCPStore serves the rendezvous on {@value #MASTER_PORT}).
+     */
+    public static Pod workerPod(FineTuneJob job, int attempt, int rank, String masterAddr, TrainerSettings settings) {
+        if (rank < 1 || masterAddr == null || masterAddr.isBlank()) {
+            throw new IllegalArgumentException("worker pods are ranks >= 1 with the rank-0 pod's address (got rank "
+                    + rank + ", masterAddr " + masterAddr + ")");
+        }
+        return pod(job, attempt, rank, masterAddr, settings);
+    }
+
+    /** Worker pods of a job with {@code spec.workers > 1} are named {@code <job>-<attempt>-w<rank>}, rank 0 keeps {@link #podName}. */
+    public static String workerPodName(String jobName, int attempt, int rank) {
+        return rank == 0 ? podName(jobName, attempt) : podName(jobName, attempt) + "-w" + rank;
+    }
+
+    /** {@code spec.workers}, 1 when absent. */
+    public static int workers(FineTuneJobSpec spec) {
+        return spec == null || spec.getWorkers() == null ? 1 : Math.max(1, spec.getWorkers());
+    }
+
+    private static Pod pod(FineTuneJob job, int attempt, int rank, String masterAddr, TrainerSettings settings) {
         FineTuneJobSpec spec = job.getSpec();
         var template = spec.getTemplate();
         var res = spec.getResources();
-        // spec.resources is per worker; until the workers get indexed pods of their own (docs/multi-gpu.md), the one
-        // trainer pod runs spec.workers worker processes (the trainer's --workers default) and requests N times as much
-        int workers = spec.getWorkers() == null ? 1 : Math.max(1, spec.getWorkers());
-        int gpus = (res == null || res.getGpus() == null ? 0 : res.getGpus()) * workers;
+        // spec.resources is per worker, and every worker of spec.workers > 1 is a pod of its own (one per rank)
+        int workers = workers(spec);
+        int gpus = res == null || res.getGpus() == null ? 0 : res.getGpus();
         long grace = template != null && template.getTerminationGracePeriodSeconds() != null
                 ? template.getTerminationGracePeriodSeconds() : settings.defaultGraceSeconds();
         String image = settings.imageFor(template == null ? null : template.getImage(), gpus);
@@ -183,7 +214,10 @@ public final class DesiredResources {
         // here would let Kueue's pod integration queue every attempt again as a stranger
         labels.keySet().removeIf(k -> k.startsWith(KUEUE_PREFIX));
         labels.put(LABEL_ATTEMPT, Integer.toString(attempt));
-        ObjectMeta meta = meta(job, podName(job.getMetadata().getName(), attempt), labels);
+        if (workers > 1) {
+            labels.put(LABEL_WORKER_RANK, Integer.toString(rank));
+        }
+        ObjectMeta meta = meta(job, workerPodName(job.getMetadata().getName(), attempt, rank), labels);
         if (template != null && template.getAnnotations() != null) {
             meta.setAnnotations(new LinkedHashMap<>(template.getAnnotations()));
         }
@@ -191,10 +225,10 @@ public final class DesiredResources {
         var requests = new LinkedHashMap<String, Quantity>();
         var limits = new LinkedHashMap<String, Quantity>();
         if (res != null && res.getCpu() != null) {
-            requests.put("cpu", workers == 1 ? res.getCpu() : res.getCpu().multiply(workers));
+            requests.put("cpu", res.getCpu());
         }
         if (res != null && res.getMemory() != null) {
-            Quantity memory = workers == 1 ? res.getMemory() : res.getMemory().multiply(workers);
+            Quantity memory = res.getMemory();
             requests.put("memory", memory);
             limits.put("memory", memory);
         }
@@ -219,7 +253,7 @@ public final class DesiredResources {
             mounts.add(new VolumeMountBuilder().withName(vol).withMountPath(PVC_ROOT + "/" + claim).withReadOnly(true).build());
         }
 
-        List<EnvVar> env = List.of(
+        List<EnvVar> env = new ArrayList<>(List.of(
                 env("ANNEALER_JOB_NAME", job.getMetadata().getName()),
                 env("ANNEALER_JOB_NAMESPACE", job.getMetadata().getNamespace()),
                 env("ANNEALER_ATTEMPT", Integer.toString(attempt)),
@@ -231,7 +265,16 @@ public final class DesiredResources {
                 env("ANNEALER_GRACE_SECONDS", Long.toString(grace)),
                 env("ANNEALER_TERMINATION_LOG", TERMINATION_LOG),
                 env("TMPDIR", "/tmp"),
-                env("DJL_CACHE_DIR", settings.djlCacheDir()));
+                env("DJL_CACHE_DIR", settings.djlCacheDir())));
+        if (workers > 1) {
+            // torchrun's conventions (the trainer's WorkerEnv): one worker per pod, rendezvous at rank 0's pod IP
+            env.add(env("WORLD_SIZE", Integer.toString(workers)));
+            env.add(env("RANK", Integer.toString(rank)));
+            env.add(env("LOCAL_RANK", "0"));
+            env.add(rank == 0 ? new EnvVarBuilder().withName("MASTER_ADDR").withNewValueFrom().withNewFieldRef()
+                    .withFieldPath("status.podIP").endFieldRef().endValueFrom().build() : env("MASTER_ADDR", masterAddr));
+            env.add(env("MASTER_PORT", Integer.toString(MASTER_PORT)));
+        }
 
         var container = new ContainerBuilder().withName(CONTAINER).withImage(image)
                 .withArgs("train", "-f", JOB_DIR + "/" + JOB_YAML, "--checkpoint-dir", CHECKPOINT_DIR,

@@ -24,7 +24,7 @@ import java.util.Set;
  *
  * <p>The Workload: name {@code finetunejob-<job>-<first 5 characters of the job's uid>}, controller owner reference
  * to the job, {@code spec.queueName} = the job's {@code kueue.x-k8s.io/queue-name} label, one pod set
- * {@value #POD_SET} (count 1) whose template is the trainer pod's spec (Kueue sums its requests against the
+ * {@value #POD_SET} (count = {@code spec.workers}, one pod per worker) whose template is the trainer pod's spec (Kueue sums its requests against the
  * ClusterQueue's quota), and the priority: the job's {@code kueue.x-k8s.io/priority-class} label
  * (a WorkloadPriorityClass) or else {@code spec.template.priorityClassName} (a PriorityClass), with its value.
  */
@@ -68,7 +68,8 @@ public final class KueueWorkloads {
         template.put("spec", Serialization.jsonMapper().convertValue(trainerPod, Map.class));
         Map<String, Object> podSet = new LinkedHashMap<>();
         podSet.put("name", POD_SET);
-        podSet.put("count", 1);
+        // one Workload for the whole group: Kueue admits all spec.workers pods (each trainerPod's size) or none
+        podSet.put("count", DesiredResources.workers(job.getSpec()));
         podSet.put("template", template);
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("queueName", job.getMetadata().getLabels().get(FineTuneJob.KUEUE_QUEUE_LABEL));

@@ -36,6 +36,13 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Create the pod of worker {@code rank >= 1} of an attempt ({@code spec.workers > 1}); {@code masterAddr} is the
+     * rank-0 pod's IP, where its c10d TCPStore serves the rendezvous. The pod gets the rank-0 pod's node selector.
+     */
+    record CreateWorkerPod(int attempt, int rank, String masterAddr) implements Action {
+    }
+
     /** Create the job's Kueue Workload (one for the job's whole life; see {@code KueueWorkloads#desired}). */
     record CreateWorkload() implements Action {
     }

@@ -98,6 +98,8 @@ public final class Decider {
         /** The trainer's {@code failed: reason=X} of the failure accounted in this decision, if it named one. */
         Optional<String> accountedTrainerReason = Optional.empty();
         Optional<Duration> requeue = Optional.empty();
+        /** The gang of a job with {@code spec.workers > 1} (see {@link WorkerGroup}), null for one worker. */
+        final WorkerGroup group;
         /** Node labels of the flavors Kueue admitted the job with (empty without Kueue). */
         java.util.Map<String, String> admittedNodeSelector = java.util.Map.of();
 
@@ -127,6 +129,8 @@ public final class Decider {
             if (s.getPhase() == null) {
                 s.setPhase(Phase.PENDING);
             }
+            int workers = DesiredResources.workers(spec);
+            this.group = workers > 1 ? new WorkerGroup(name, workers, s.getAttempt(), obs.pod(), obs.otherPods()) : null;
         }
 
         Decision run() {
@@ -147,12 +151,19 @@ public final class Decider {
                 String podName = DesiredResources.podName(name, attempt);
                 PodSnapshot pod = obs.pod().filter(p -> p.name().equals(podName)).orElse(null);
                 Optional<PodEnding> ending = PodEndingClassifier.classify(pod, podName, suspend, now, settings.classifier());
+                String endedPod = podName;
+                if (group != null) {
+                    // why: the first worker that ends ends the attempt; one ending is counted for the whole group
+                    Optional<WorkerGroup.Ending> g = group.ending(ending, groupFormed(), suspend, now, settings.classifier());
+                    ending = g.map(WorkerGroup.Ending::ending);
+                    endedPod = g.map(WorkerGroup.Ending::podName).orElse(podName);
+                }
                 if (ending.isEmpty()) {
                     liveAttempt(pod, suspend);
                     return decision();
                 }
                 endedAt = endTime(pod);
-                if (account(ending.get(), podName)) {
+                if (account(ending.get(), endedPod)) {
                     return decision();
                 }
             }
@@ -162,8 +173,56 @@ public final class Decider {
 
         /** The pod of the live attempt is pending, running or terminating. */
         void liveAttempt(PodSnapshot pod, boolean suspend) {
+            int before = actions.size();
+            liveAttemptOfRank0(pod, suspend);
+            if (group != null) {
+                liveGroup(pod, suspend, before);
+            }
+        }
+
+        /** Whether all workers of the live attempt were seen running (the Running condition is True). */
+        boolean groupFormed() {
+            return Conditions.find(old.getConditions(), ConditionTypes.RUNNING)
+                    .map(c -> FineTuneJobCondition.TRUE.equals(c.getStatus())).orElse(false);
+        }
+
+        /**
+         * {@code spec.workers > 1}: create the missing workers while the group forms, running only when all N run,
+         * and whatever stops rank 0 (suspend, Kueue eviction) stops every worker.
+         */
+        void liveGroup(PodSnapshot pod, boolean suspend, int firstAction) {
+            boolean stopping = actions.subList(firstAction, actions.size()).stream().anyMatch(a -> a instanceof Action.DeletePod);
+            if (stopping || pod.isDeleting()) {
+                group.stopUnfinished(graceSeconds(pod)).stream()
+                        .filter(a -> !actions.contains(a) && !((Action.DeletePod) a).name().equals(pod.name()))
+                        .forEach(actions::add);
+                return;
+            }
+            if (!suspend) {
+                actions.addAll(group.toCreate(groupFormed()));
+            }
+        }
+
+        /** {@code spec.workers > 1} and no live attempt: every worker still running is deleted with its grace period. */
+        void stopGroup() {
+            if (group != null) {
+                group.stopUnfinished(graceSeconds(null)).stream().filter(a -> actions.stream().noneMatch(b ->
+                        b instanceof Action.DeletePod d && d.name().equals(((Action.DeletePod) a).name())))
+                        .forEach(actions::add);
+            }
+        }
+
+        /** Why the gang does not run yet. */
+        String groupPendingMessage(PodSnapshot pod) {
+            return group.running() + " of " + group.workers() + " workers running (pods " + group.podName(0) + ", "
+                    + group.podName(1) + (group.workers() > 2 ? ", .." : "") + "): the attempt runs when all do; rank 0: "
+                    + pendingMessage(pod);
+        }
+
+        void liveAttemptOfRank0(PodSnapshot pod, boolean suspend) {
             boolean running = pod != null && "Running".equals(pod.phase())
-                    && pod.trainer().map(c -> c.running() != null).orElse(false);
+                    && pod.trainer().map(c -> c.running() != null).orElse(false)
+                    && (group == null || group.allRunning()); // a gang runs when all its workers do
             if (suspend) {
                 set(ConditionTypes.SUSPENDED, true, Reasons.SUSPEND_REQUESTED, "spec.suspend is true: pod " + pod.name()
                         + " is stopping; the trainer checkpoints on SIGTERM");
@@ -186,7 +245,8 @@ public final class Decider {
                 s.setPhase(Phase.RUNNING);
                 obs.progress().filter(r -> matches(r)).ifPresent(this::applyProgress);
             } else {
-                set(ConditionTypes.RUNNING, false, Reasons.POD_PENDING, pendingMessage(pod));
+                set(ConditionTypes.RUNNING, false, Reasons.POD_PENDING, group == null ? pendingMessage(pod)
+                        : groupPendingMessage(pod));
                 s.setPhase(Phase.PENDING);
             }
             requeue = Optional.of(settings.pollInterval());
@@ -240,6 +300,7 @@ public final class Decider {
 
         /** No live attempt: fail, stay suspended, wait for admission or backoff, or start the next attempt. */
         void nextAttempt(AdmissionCheck.Result admission, boolean suspend, Instant endedAt) {
+            stopGroup();
             FailureBudget budget = spec.getFailurePolicy() == null ? FailureBudget.of(null, null)
                     : FailureBudget.of(spec.getFailurePolicy().getMaxFailures(), spec.getFailurePolicy().getMaxPreemptions());
             Optional<FailureBudget.Exhausted> exhausted = budget.check(s.getFailures(), s.getPreemptions());
@@ -291,6 +352,12 @@ public final class Decider {
                     requeue = Optional.of(Duration.between(now, due));
                     return;
                 }
+            }
+            if (group != null && !group.unfinished().isEmpty()) {
+                // why: the next attempt resumes from the SIGTERM checkpoint, which exists once every worker stopped
+                s.setPhase(Phase.PENDING);
+                requeue = Optional.of(settings.pollInterval());
+                return;
             }
             KueueAdmission.Gate gate = KueueAdmission.beforeStart(job, obs);
             if (gate instanceof KueueAdmission.Wait w) {
@@ -428,6 +495,7 @@ public final class Decider {
 
         /** Terminal: release a retained PVC, then wait for the TTL. */
         void finished() {
+            stopGroup();
             actions.addAll(KueueAdmission.onFinished(obs, s.getPhase() == Phase.SUCCEEDED, "FineTuneJob " + name + " "
                     + s.getPhase()));
             // why: Defaults, not spec.checkpoint: the CRD's default (Retain) is not applied when spec.checkpoint is absent

@@ -81,6 +81,7 @@ public class Observer {
             return obs;
         }
         String podName = DesiredResources.podName(job.getMetadata().getName(), attempt);
+        obs = obs.withOtherPods(otherPods(job, podName, ctx.getSecondaryResources(Pod.class)));
         // the informer maps a pod to its owner by name, so a same-named earlier job's pod could show up here too
         Optional<Pod> pod = named(ctx, Pod.class, podName).filter(p -> controlledBy(p, uid));
         boolean live = Conditions.reason(job.getStatus().getConditions(), ConditionTypes.RUNNING).map(LIVE::contains)
@@ -110,6 +111,19 @@ public class Observer {
             progress.forget(id);
         }
         return obs;
+    }
+
+    /**
+     * The gang's view ({@code WorkerGroup}) for {@code spec.workers > 1}: every pod of {@code cached} the job controls
+     * except {@code rank0} (the current attempt's rank 0); nothing for one worker.
+     */
+    static java.util.List<PodSnapshot> otherPods(FineTuneJob job, String rank0, java.util.Collection<Pod> cached) {
+        if (DesiredResources.workers(job.getSpec()) <= 1) {
+            return java.util.List.of();
+        }
+        String uid = job.getMetadata().getUid();
+        return cached.stream().filter(p -> !rank0.equals(p.getMetadata().getName()) && controlledBy(p, uid))
+                .map(PodSnapshots::of).toList();
     }
 
     /** Whether the pod's controller owner reference names the job with this UID. */

@@ -208,15 +208,78 @@ class DesiredResourcesTest {
     }
 
     @Test
-    void aPodOfTwoWorkersRequestsTwiceThePerWorkerResources() {
+    void everyWorkerOfTwoIsAPodWithThePerWorkerResourcesAndTorchrunsEnvironment() {
         job.getSpec().getResources().setGpus(1);
         job.getSpec().getResources().setCpu(new io.fabric8.kubernetes.api.model.Quantity("1500m"));
         job.getSpec().getResources().setMemory(new io.fabric8.kubernetes.api.model.Quantity("3Gi"));
         job.getSpec().setWorkers(2);
-        Container c = DesiredResources.pod(job, 1, TrainerSettings.DEFAULT).getSpec().getContainers().get(0);
-        assertThat(c.getResources().getLimits().get("nvidia.com/gpu").getAmount()).isEqualTo("2");
-        assertThat(c.getResources().getRequests().get("cpu").getNumericalAmount()).isEqualByComparingTo("3");
-        assertThat(c.getResources().getLimits().get("memory").getNumericalAmount())
-                .isEqualByComparingTo(new java.math.BigDecimal(6L * 1024 * 1024 * 1024));
+        Pod rank0 = DesiredResources.pod(job, 3, TrainerSettings.DEFAULT);
+        Pod rank1 = DesiredResources.workerPod(job, 3, 1, "10.1.2.3", TrainerSettings.DEFAULT);
+        assertThat(rank0.getMetadata().getName()).isEqualTo("ft-3");
+        assertThat(rank1.getMetadata().getName()).isEqualTo("ft-3-w1");
+        assertThat(rank0.getMetadata().getLabels()).containsEntry(DesiredResources.LABEL_WORKER_RANK, "0")
+                .containsEntry(DesiredResources.LABEL_ATTEMPT, "3");
+        assertThat(rank1.getMetadata().getLabels()).containsEntry(DesiredResources.LABEL_WORKER_RANK, "1")
+                .containsEntry(DesiredResources.LABEL_ATTEMPT, "3");
+        for (Pod p : java.util.List.of(rank0, rank1)) {
+            Container c = p.getSpec().getContainers().get(0);
+            // spec.resources is per worker: each pod asks for one worker's share
+            assertThat(c.getResources().getLimits().get("nvidia.com/gpu").getAmount()).isEqualTo("1");
+            assertThat(c.getResources().getRequests().get("cpu").getNumericalAmount()).isEqualByComparingTo("1.5");
+            assertThat(c.getResources().getLimits().get("memory").getNumericalAmount())
+                    .isEqualByComparingTo(new java.math.BigDecimal(3L * 1024 * 1024 * 1024));
+            // every worker mounts the one checkpoint PVC (rank 0 writes, every rank resumes from it)
+            assertThat(p.getSpec().getVolumes()).filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                    .extracting(v -> v.getPersistentVolumeClaim().getClaimName()).contains("ft-checkpoints");
+            assertThat(p.getSpec().getRestartPolicy()).isEqualTo("Never");
+        }
+        Map<String, EnvVar> env0 = rank0.getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(EnvVar::getName, e -> e));
+        Map<String, EnvVar> env1 = rank1.getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(EnvVar::getName, e -> e));
+        assertThat(env0.get("WORLD_SIZE").getValue()).isEqualTo("2");
+        assertThat(env0.get("RANK").getValue()).isEqualTo("0");
+        assertThat(env0.get("LOCAL_RANK").getValue()).isEqualTo("0");
+        // rank 0 serves the TCPStore on its own pod IP
+        assertThat(env0.get("MASTER_ADDR").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+        assertThat(env0.get("MASTER_PORT").getValue()).isEqualTo("29500");
+        assertThat(env1.get("WORLD_SIZE").getValue()).isEqualTo("2");
+        assertThat(env1.get("RANK").getValue()).isEqualTo("1");
+        assertThat(env1.get("LOCAL_RANK").getValue()).isEqualTo("0");
+        assertThat(env1.get("MASTER_ADDR").getValue()).isEqualTo("10.1.2.3");
+        assertThat(env1.get("MASTER_PORT").getValue()).isEqualTo("29500");
+    }
+
+    @Test
+    void oneWorkerGetsNoRankLabelAndNoDistributedEnvironment() {
+        Pod pod = DesiredResources.pod(job, 1, TrainerSettings.DEFAULT);
+        assertThat(pod.getMetadata().getLabels()).doesNotContainKey(DesiredResources.LABEL_WORKER_RANK);
+        assertThat(pod.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName)
+                .doesNotContain("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT");
+    }
+
+    @Test
+    void aWorkerPodNeedsARankAndTheRendezvousAddress() {
+        job.getSpec().setWorkers(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DesiredResources.workerPod(job, 1, 0, "10.0.0.1",
+                TrainerSettings.DEFAULT)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DesiredResources.workerPod(job, 1, 1, null,
+                TrainerSettings.DEFAULT)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("masterAddr");
+    }
+
+    @Test
+    void theKueueWorkloadOfTwoWorkersAsksForTwoPodsAtOnce() {
+        job.getSpec().setWorkers(2);
+        var w = KueueWorkloads.desired(job, DesiredResources.pod(job, 1, TrainerSettings.DEFAULT).getSpec(),
+                java.util.Optional.empty());
+        @SuppressWarnings("unchecked")
+        var podSets = (java.util.List<Map<String, Object>>) ((Map<String, Object>) w.getAdditionalProperties().get("spec"))
+                .get("podSets");
+        assertThat(podSets).singleElement().satisfies(ps -> assertThat(ps.get("count")).isEqualTo(2));
+        job.getSpec().setWorkers(1);
+        podSets = (java.util.List<Map<String, Object>>) ((Map<String, Object>) KueueWorkloads.desired(job,
+                DesiredResources.pod(job, 1, TrainerSettings.DEFAULT).getSpec(), java.util.Optional.empty())
+                .getAdditionalProperties().get("spec")).get("podSets");
+        assertThat(podSets).singleElement().satisfies(ps -> assertThat(ps.get("count")).isEqualTo(1));
     }
 }

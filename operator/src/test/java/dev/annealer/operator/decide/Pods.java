@@ -22,6 +22,7 @@ final class Pods {
     private final List<PodSnapshot.PodConditionSnapshot> conditions = new ArrayList<>();
     private ContainerSnapshot trainer = ContainerSnapshot.running(T0);
     private Long grace;
+    private String ip = "10.0.0.7";
 
     static Pods pod() {
         return new Pods();
@@ -90,6 +91,12 @@ final class Pods {
         return this;
     }
 
+    /** No pod IP yet (not scheduled, or the sandbox is not up). */
+    Pods noIp() {
+        ip = null;
+        return this;
+    }
+
     Pods noContainer() {
         trainer = null;
         return this;
@@ -99,7 +106,7 @@ final class Pods {
         if (scheduledAt != null) {
             conditions.add(new PodSnapshot.PodConditionSnapshot("PodScheduled", "True", null, null, scheduledAt));
         }
-        return new PodSnapshot(name, attempt, phase, reason, message, "10.0.0.7", T0, deletion, scheduledAt, conditions,
+        return new PodSnapshot(name, attempt, phase, reason, message, ip, T0, deletion, scheduledAt, conditions,
                 Optional.ofNullable(trainer), grace);
     }
 }
