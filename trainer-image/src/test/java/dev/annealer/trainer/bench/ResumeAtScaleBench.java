@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *   <li>{@code quickstart}: {@code examples/quickstart.yaml} (builtin MLP, AdamW: 13 MB checkpoint);</li>
  *   <li>{@code llama-84m}: a full fine-tune (no LoRA) with AdamW of {@code examples/models/llama-50m} made 26 layers
  *       deep (83.9M parameters, random weights from {@link RandomInit}, written once into the work directory):
- *       1.0 GB checkpoint; 1 record of up to 32 tokens per step, so the step itself is short.</li>
+ *       1.0 GB checkpoint; 1 record of up to 96 tokens per step (as the examples: shorter cuts completions off).</li>
  * </ul>
  * Each job first runs fresh until its first step and is SIGTERMed (it checkpoints and exits 75); then every round
  * starts the trainer on that checkpoint directory, records when it logs {@code event=resume} (checkpoint found,
@@ -34,6 +34,8 @@ import java.util.stream.Stream;
  * too). {@code warm} rounds find the checkpoint in the page cache (a pod restarted on the same node); before a
  * {@code cold} round the checkpoint files and the model weights are dropped from the page cache
  * ({@code dd iflag=nocache count=0}, per file), as on a node that never read them.
+ *
+ * Medians over the rounds (times since process start).
  *
  * <p>Usage, from the repository root: {@code java -cp <test classpath> dev.annealer.trainer.bench.ResumeAtScaleBench
  * <work-dir> [rounds]} (default 3 rounds of warm + cold for each job). The trainers run with
@@ -44,7 +46,8 @@ public final class ResumeAtScaleBench {
 
   record Job(String name, Path yaml, Path checkpoints, List<Path> weights) {}
 
-  record Round(double resumed, double firstStep, int exit) {}
+  /** Seconds after process start: first log line ({@code event=start}), model built, checkpoint loaded, first step. */
+  record Round(double started, double model, double resumed, double firstStep, int exit) {}
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args.length > 0 ? args[0] : "/tmp/annealer-resume-bench").toAbsolutePath();
@@ -74,20 +77,22 @@ public final class ResumeAtScaleBench {
           Round x = round(j);
           String key = j.name() + (cold ? " cold" : " warm");
           results.computeIfAbsent(key, k -> new ArrayList<>()).add(x);
-          System.out.printf("round %d %-16s checkpoint loaded after %.2f s, first resumed step after %.2f s (exit %d)%n",
-              r, key, x.resumed(), x.firstStep(), x.exit());
+          System.out.printf("round %d %-16s started %.2f s, model %.2f s, checkpoint loaded %.2f s, first resumed step "
+              + "%.2f s (exit %d)%n", r, key, x.started(), x.model(), x.resumed(), x.firstStep(), x.exit());
         }
       }
     }
     System.out.println();
-    System.out.println("| job | checkpoint | page cache | loaded (median) | first resumed step (median) | best | rounds |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println("| job | checkpoint | page cache | JVM up | model built | checkpoint loaded | first resumed step "
+        + "| best | rounds |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     results.forEach((k, v) -> {
       String job = k.substring(0, k.indexOf(' '));
-      List<Double> loaded = v.stream().map(Round::resumed).toList();
       List<Double> first = v.stream().map(Round::firstStep).toList();
-      System.out.printf("| %s | %.0f MB | %s | %.2f s | %.2f s | %.2f s | %d |%n", job, sizes.get(job) / 1e6,
-          k.substring(k.indexOf(' ') + 1), median(loaded), median(first), Collections.min(first), v.size());
+      System.out.printf("| %s | %.0f MB | %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %d |%n", job,
+          sizes.get(job) / 1e6, k.substring(k.indexOf(' ') + 1), median(v.stream().map(Round::started).toList()),
+          median(v.stream().map(Round::model).toList()), median(v.stream().map(Round::resumed).toList()),
+          median(first), Collections.min(first), v.size());
     });
   }
 
@@ -131,7 +136,7 @@ public final class ResumeAtScaleBench {
         "    task: causalLM",
         "    prompt: prompt",
         "    completion: completion",
-        "    maxLength: 32",
+        "    maxLength: 96",
         "  training: {maxSteps: 100000, batchSize: 1, seed: 7}",
         "  optimizer: {type: AdamW, learningRate: 1.0e-4, weightDecay: 0.0, gradientClipNorm: 1.0}",
         "  schedule:",
@@ -175,6 +180,8 @@ public final class ResumeAtScaleBench {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     long t0 = System.nanoTime();
     Process p = pb.start();
+    double started = -1;
+    double model = -1;
     double resumed = -1;
     double firstStep = -1;
     try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -182,6 +189,12 @@ public final class ResumeAtScaleBench {
       while ((line = in.readLine()) != null) {
         double t = (System.nanoTime() - t0) / 1e9;
         out.add(line);
+        if (started < 0 && line.contains("event=start")) {
+          started = t;
+        }
+        if (model < 0 && line.contains("event=model")) {
+          model = t;
+        }
         if (resumed < 0 && line.contains("event=resume")) {
           resumed = t;
         }
@@ -191,7 +204,7 @@ public final class ResumeAtScaleBench {
         }
       }
     }
-    return new Round(resumed, firstStep, p.waitFor());
+    return new Round(started, model, resumed, firstStep, p.waitFor());
   }
 
   /** Drops the job's checkpoint files and model weights from the page cache (clean pages: they were fsynced). */
