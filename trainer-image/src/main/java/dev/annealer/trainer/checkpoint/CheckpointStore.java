@@ -97,11 +97,6 @@ public final class CheckpointStore {
 
     FileChannel open(Path file) throws IOException;
 
-    /** Bytes between early writebacks of a tensor file ({@link TensorFile#WRITEBACK_BYTES}; 0: final fsync only). */
-    default long writebackBytes() {
-      return TensorFile.WRITEBACK_BYTES;
-    }
-
     Disk REAL = new Disk() {
       @Override
       public long usableBytes(Path root) throws IOException {
@@ -223,9 +218,8 @@ public final class CheckpointStore {
     Files.createDirectory(tmp);
     String digest;
     try {
-      TensorFile.Written p = TensorFile.write(tmp.resolve(PARAMS), params, true, disk::open, disk.writebackBytes());
-      TensorFile.Written o = TensorFile.write(tmp.resolve(OPTIMIZER), optimizerBuffers, false, disk::open,
-          disk.writebackBytes());
+      TensorFile.Written p = TensorFile.write(tmp.resolve(PARAMS), params, true, disk::open);
+      TensorFile.Written o = TensorFile.write(tmp.resolve(OPTIMIZER), optimizerBuffers, false, disk::open);
       Map<String, Object> m = new LinkedHashMap<>(manifest);
       m.put("name", name);
       digest = p.paramsDigest();

@@ -29,10 +29,8 @@ import java.util.concurrent.Semaphore;
  * <p>Writing streams each tensor's bytes as they are: a libtorch tensor as a view of its own memory
  * ({@link Source#bytes}, no per-float conversion), a {@code float[]} through a small pool of direct buffers. The
  * writes are large and sequential on one {@link FileChannel}; the file hash (SHA-256 per 8 MiB chunk, see
- * {@link #sha256(Path)}) runs on other cores over the same bytes while the next chunk is written; every
- * {@link #WRITEBACK_BYTES} written, an {@code fdatasync} on another thread starts the disk on what is in the page cache
- * (so the disk writes while the writer and the hashers work, instead of all at the final fsync); the file is fsynced
- * at the end, and complete only then. Entries are written in ascending name
+ * {@link #sha256(Path)}) runs on other cores over the same bytes while the next chunk is written; the file is fsynced
+ * once, at the end. Entries are written in ascending name
  * order, so the {@link dev.annealer.trainer.ParamsDigest} of the same tensors is computed in the same pass.
  *
  * <p>Reading maps the file ({@link Reader}): any file size (a checkpoint over 2 GiB is an ordinary checkpoint),
@@ -42,8 +40,6 @@ import java.util.concurrent.Semaphore;
 public final class TensorFile {
   private static final int MAGIC = 0x544E4E41; // "ANNT" little-endian
   static final int CHUNK = 8 << 20;
-  /** Bytes written between two early writebacks ({@code fdatasync} on another thread, see the class comment). */
-  public static final long WRITEBACK_BYTES = 64L << 20;
 
   private TensorFile() {}
 
@@ -106,15 +102,6 @@ public final class TensorFile {
    */
   public static Written write(Path file, Map<String, Source> tensors, boolean paramsDigest, Opener opener)
       throws IOException {
-    return write(file, tensors, paramsDigest, opener, WRITEBACK_BYTES);
-  }
-
-  /**
-   * As {@link #write(Path, Map, boolean, Opener)}, starting the writeback every {@code writebackBytes} written
-   * ({@code 0}: only the final fsync).
-   */
-  public static Written write(Path file, Map<String, Source> tensors, boolean paramsDigest, Opener opener,
-      long writebackBytes) throws IOException {
     TreeMap<String, Source> sorted = new TreeMap<>(tensors);
     for (Source s : sorted.values()) {
       if (s.count() > Integer.MAX_VALUE) {
@@ -126,10 +113,9 @@ public final class TensorFile {
     long written = 0;
     boolean ok = false;
     try (FileChannel ch = opener.open(file)) {
-      Writeback writeback = new Writeback(ch, writebackBytes);
       ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
       head.putInt(MAGIC).putInt(1).putInt(sorted.size()).flip();
-      written += put(ch, head, chunks, null, null, writeback);
+      written += put(ch, head, chunks, null, null);
       for (Map.Entry<String, Source> e : sorted.entrySet()) {
         byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
         Source s = e.getValue();
@@ -138,14 +124,14 @@ public final class TensorFile {
         meta.putInt(name.length).put(name).putInt(count).flip();
         ByteBuffer digestMeta = ByteBuffer.allocate(5 + name.length).order(ByteOrder.LITTLE_ENDIAN);
         digestMeta.put(name).put((byte) 0).putInt(count).flip();
-        written += put(ch, meta, chunks, digest, digestMeta, writeback);
+        written += put(ch, meta, chunks, digest, digestMeta);
         if (s.bytes() != null) {
           ByteBuffer all = s.bytes().duplicate();
           int end = all.limit();
           for (int p = all.position(); p < end; p += CHUNK) {
             ByteBuffer slice = all.duplicate();
             slice.position(p).limit((int) Math.min((long) p + CHUNK, end));
-            written += put(ch, slice, chunks, digest, slice, writeback);
+            written += put(ch, slice, chunks, digest, slice);
           }
         } else {
           float[] v = s.floats();
@@ -153,14 +139,13 @@ public final class TensorFile {
             int n = Math.min(v.length - i, CHUNK / 4);
             ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
             buf.asFloatBuffer().put(v, i, n);
-            written += put(ch, buf, chunks, digest, buf, writeback);
+            written += put(ch, buf, chunks, digest, buf);
             i += n;
           }
         }
       }
       String fileHex = chunks.finish();
       String paramsHex = digest == null ? null : digest.finish();
-      writeback.finish();
       ch.force(true);
       ok = true;
       return new Written(fileHex, written, paramsHex);
@@ -174,67 +159,18 @@ public final class TensorFile {
     }
   }
 
-  private static long put(FileChannel ch, ByteBuffer bytes, ChunkHasher chunks, DigestThread digest, ByteBuffer forDigest,
-      Writeback writeback) throws IOException {
+  private static long put(FileChannel ch, ByteBuffer bytes, ChunkHasher chunks, DigestThread digest, ByteBuffer forDigest)
+      throws IOException {
     ByteBuffer w = bytes.duplicate();
     long n = w.remaining();
     while (w.hasRemaining()) {
       ch.write(w);
     }
-    writeback.wrote(n);
     chunks.add(bytes);
     if (digest != null && forDigest != null) {
       digest.add(forDigest);
     }
     return n;
-  }
-
-  /**
-   * Early writeback: after every {@code every} bytes written, {@code fdatasync} on a flusher thread (at most one in
-   * flight; the writer never waits for it), so the disk writes the file while it is being produced. It changes when
-   * bytes reach the disk, never what is written or when the file counts as complete (the final fsync).
-   */
-  private static final class Writeback {
-    private final FileChannel ch;
-    private final long every;
-    private long pending;
-    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
-
-    Writeback(FileChannel ch, long every) {
-      this.ch = ch;
-      this.every = every;
-    }
-
-    void wrote(long n) throws IOException {
-      if (every <= 0) {
-        return;
-      }
-      pending += n;
-      if (pending >= every && inFlight.isDone()) {
-        finish(); // an earlier writeback's error surfaces now
-        pending = 0;
-        inFlight = CompletableFuture.runAsync(() -> {
-          try {
-            ch.force(false);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }, Threads.FLUSH);
-      }
-    }
-
-    /** Waits for the writeback in flight; its I/O error (ENOSPC, EIO) is rethrown with that error as the cause. */
-    void finish() throws IOException {
-      try {
-        inFlight.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while flushing", e);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-        throw new IOException("writeback failed: " + c, c);
-      }
-    }
   }
 
   /**

@@ -13,9 +13,6 @@ final class Threads {
   /** Coordinating tasks (one per verified file, the parameters digest) that wait on {@link #HASH}; never HASH itself. */
   static final ExecutorService VERIFY = Executors.newCachedThreadPool(daemon("annealer-checkpoint-verify"));
 
-  /** Early writebacks ({@code fdatasync}) beside a write: they block in the kernel, never on a hashing thread. */
-  static final ExecutorService FLUSH = Executors.newCachedThreadPool(daemon("annealer-checkpoint-flush"));
-
   private Threads() {}
 
   static java.util.concurrent.ThreadFactory daemon(String prefix) {

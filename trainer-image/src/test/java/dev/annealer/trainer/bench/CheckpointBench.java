@@ -22,32 +22,13 @@ import java.util.regex.Pattern;
  * Benchmark (not a test): checkpoint write throughput side by side with {@code dd bs=1M conv=fsync} of the same
  * number of bytes to the same directory, alternating runs. The checkpoint is a model of float32 parameters plus AdamW
  * moments held in libtorch ({@code libtorch} rows: streamed from tensor memory) and, for sizes up to 256 MB, the same
- * state in Java {@code float[]}s ({@code float[]} rows); the libtorch state is also written without early writeback
- * ({@code fsync at the end only} rows, alternating with the default). Prints median and best MB/s and the ratio to
- * dd's median.
+ * state in Java {@code float[]}s ({@code float[]} rows). Prints median and best MB/s and the ratio to dd's median.
  *
  * <p>Usage: {@code java -cp <test classpath> dev.annealer.trainer.bench.CheckpointBench <dir> [MB,MB,...] [runs]}
  * (default {@code 48,1024} and 5 runs).
  */
 public final class CheckpointBench {
   private static final Pattern DD = Pattern.compile("copied, ([0-9.]+) s");
-  /** The real disk without early writeback (each file fsynced once at its end): the writer before it. */
-  private static final CheckpointStore.Disk FSYNC_AT_END = new CheckpointStore.Disk() {
-    @Override
-    public long usableBytes(Path root) throws java.io.IOException {
-      return CheckpointStore.Disk.REAL.usableBytes(root);
-    }
-
-    @Override
-    public java.nio.channels.FileChannel open(Path file) throws java.io.IOException {
-      return CheckpointStore.Disk.REAL.open(file);
-    }
-
-    @Override
-    public long writebackBytes() {
-      return 0;
-    }
-  };
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/annealer-ckpt-bench");
@@ -73,7 +54,6 @@ public final class CheckpointBench {
         Map<String, TensorFile.Source> o = new LinkedHashMap<>();
         tensors.forEach((k, v) -> (k.contains("/") ? o : p).put(k, TensorFile.Source.of(v.toByteBuffer(true))));
         List<Double> torch = new ArrayList<>();
-        List<Double> atEnd = new ArrayList<>();
         List<Double> floats = new ArrayList<>();
         List<Double> dd = new ArrayList<>();
         long bytes = 0;
@@ -87,13 +67,10 @@ public final class CheckpointBench {
           }
         }
         CheckpointStore store = new CheckpointStore(dir.resolve("ck"), System.err::println);
-        CheckpointStore fsyncAtEnd = new CheckpointStore(dir.resolve("ck"), System.err::println, FSYNC_AT_END);
         for (int r = 0; r < runs; r++) {
           CheckpointStore.Written w = store.write(r + 1, Map.of("step", r + 1), p, o, new CheckpointStore.Retention(1, false));
           bytes = w.bytes();
           torch.add(w.seconds());
-          atEnd.add(fsyncAtEnd.write(2000 + r, Map.of("step", 2000 + r), p, o, new CheckpointStore.Retention(1, false))
-              .seconds());
           if (pf != null) {
             CheckpointStore.Written wf = store.write(1000 + r, Map.of("step", 1000 + r), pf, of,
                 new CheckpointStore.Retention(1, false));
@@ -103,7 +80,6 @@ public final class CheckpointBench {
         }
         double ddMb = (((bytes + (1 << 20) - 1) >> 20) << 20) / 1e6 / median(dd); // dd's own bytes over its own time
         row(bytes, "libtorch", torch, ddMb);
-        row(bytes, "libtorch, fsync at the end only", atEnd, ddMb);
         if (pf != null) {
           row(bytes, "float[]", floats, ddMb);
         }

@@ -8,28 +8,14 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/**
- * A file channel that fails like a full volume (ENOSPC) once {@code limit} bytes were written through it; every
- * {@code force} first goes through {@code onForce} (which may count it or fail it).
- */
+/** A file channel that fails like a full volume (ENOSPC) once {@code limit} bytes were written through it. */
 final class LimitedChannel extends FileChannel {
-  /** Called with {@code force}'s {@code metaData} argument before the real force. */
-  interface ForceHook {
-    void force(boolean metaData) throws IOException;
-  }
-
   private final FileChannel in;
-  private final ForceHook onForce;
   private long left;
 
   LimitedChannel(FileChannel in, long limit) {
-    this(in, limit, m -> { });
-  }
-
-  LimitedChannel(FileChannel in, long limit, ForceHook onForce) {
     this.in = in;
     this.left = limit;
-    this.onForce = onForce;
   }
 
   private int take(ByteBuffer b) throws IOException {
@@ -107,7 +93,6 @@ final class LimitedChannel extends FileChannel {
 
   @Override
   public void force(boolean metaData) throws IOException {
-    onForce.force(metaData);
     in.force(metaData);
   }
 
