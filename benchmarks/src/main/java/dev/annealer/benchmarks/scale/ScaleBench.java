@@ -86,6 +86,7 @@ public final class ScaleBench {
     final int steadyS = env("STEADY_S", 120);
     final double waveFraction = Double.parseDouble(System.getenv().getOrDefault("WAVE_FRACTION", "0.1"));
     final int waitS = env("WAIT_S", 600);
+    final int runningWaitS = env("RUNNING_WAIT_S", 60);
     final String operatorHeap = System.getenv().getOrDefault("OPERATOR_XMX", "768m");
 
     final Path root;
@@ -108,6 +109,7 @@ public final class ScaleBench {
         this.root = root;
         this.out = Files.createDirectories(out);
         this.state = Files.createTempDirectory("annealer-bench-scale-");
+        Files.deleteIfExists(this.out.resolve("report.md"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -127,6 +129,7 @@ public final class ScaleBench {
         } finally {
             b.close();
             Files.writeString(out.resolve("report.md"), String.join("\n", b.report) + "\n");
+            b.line("");
             System.out.println("\n" + String.join("\n", b.report));
         }
         System.exit(rc);
@@ -282,7 +285,7 @@ public final class ScaleBench {
                 + jobStart.size() + ", running " + running.keySet().stream().filter(n -> n.startsWith("ftj-")).count()
                 + ", load " + loadAvg() + ", operator CPU s " + String.format(Locale.ROOT, "%.0f", cpuSeconds()));
         double allPodsAfter = secs(phaseStart);
-        boolean allRunning = waitFor("every first pod Running (kwok)", Duration.ofSeconds(waitS), () ->
+        boolean allRunning = waitFor("every first pod Running (kwok)", Duration.ofSeconds(runningWaitS), () ->
                 jobStart.keySet().stream().filter(n -> running.containsKey(n + "-1")).count() >= jobStart.size(), null);
         double tailAfterLast = (System.nanoTime() - lastCreate) / 1e9;
 
@@ -297,6 +300,7 @@ public final class ScaleBench {
         line("");
         line("## Create in bursts");
         line("");
+        line("operator restarts during the bursts (it exits when it loses the leader lease): " + operatorRestarts.get());
         line(String.format(Locale.ROOT, "%d jobs created (%d errors) in bursts of %d; first pods of all jobs seen %.0f s"
                 + " after the first create (%s); all Running %s; %.0f s after the last create call", jobStart.size(),
                 errors.get(), burst, allPodsAfter, allSeen ? "all" : "NOT all", allRunning ? "yes" : "no", tailAfterLast));
@@ -380,6 +384,7 @@ public final class ScaleBench {
         line(String.format(Locale.ROOT, "| heap used (after create / window end) | %.0f / %.0f MB (max %.0f MB) |",
                 mb(afterCreate.heapUsed()), mb(b.heapUsed()), mb(b.metricPrefix("jvm_memory_max_bytes{area=\"heap\""))));
         line(String.format(Locale.ROOT, "| RSS | %.0f MB |", mb(b.rss)));
+        line("| operator restarts so far (lost leader lease → exit → restarted) | " + operatorRestarts.get() + " |");
         line(String.format(Locale.ROOT, "| threads (start → window end) | %d → %d |", startThreads, b.threads));
         line(String.format(Locale.ROOT, "| trainer progress fetches | %.1f/s (%.0f failed of %.0f), in flight at end %.0f |",
                 fetches / (minutes * 60), failed, fetches, b.metric("annealer_progress_fetches_in_flight")));
@@ -452,8 +457,42 @@ public final class ScaleBench {
 
     // --- the operator -----------------------------------------------------------------------------------------
 
-    boolean closed;
+    volatile boolean closed;
     Metrics operatorStart;
+    ProcessBuilder operatorBuilder;
+    volatile double cpuBase;
+    volatile double lastCpu;
+    final AtomicInteger operatorRestarts = new AtomicInteger();
+
+    /**
+     * Restarts the operator when it exits (as its Deployment would: it exits on purpose when it loses the leader
+     * lease) and keeps its CPU seconds across restarts.
+     */
+    void supervise() {
+        while (!closed) {
+            try {
+                Thread.sleep(1000);
+                Process p = operator;
+                if (p.isAlive()) {
+                    double c = procCpu(p);
+                    if (!Double.isNaN(c)) {
+                        lastCpu = c;
+                    }
+                } else if (!closed) {
+                    cpuBase += lastCpu;
+                    lastCpu = 0;
+                    log("the operator exited with %d (see logs/operator.log): restarting it, as its Deployment would",
+                            p.exitValue());
+                    operatorRestarts.incrementAndGet();
+                    operator = operatorBuilder.start();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log("operator supervisor: %s", e);
+            }
+        }
+    }
     double startCpu;
     long startAt;
     int startThreads;
@@ -471,7 +510,11 @@ public final class ScaleBench {
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(operatorPort));
         // why: a port nothing listens on, on the pods' loopback IPs: every progress poll is refused at once
         pb.environment().put("ANNEALER_TRAINER_PROGRESS_PORT", Integer.toString(freePort()));
+        operatorBuilder = pb.redirectOutput(ProcessBuilder.Redirect.appendTo(out.resolve("logs/operator.log").toFile()));
         operator = pb.start();
+        Thread supervisor = new Thread(this::supervise, "operator-supervisor");
+        supervisor.setDaemon(true);
+        supervisor.start();
         waitFor("operator ready (/q/health/ready)", Duration.ofSeconds(180), () -> {
             if (!operator.isAlive()) {
                 throw new IllegalStateException("the operator exited " + operator.exitValue() + "; see logs/operator.log");
@@ -699,8 +742,13 @@ public final class ScaleBench {
         if (operator == null) {
             return 0;
         }
+        double c = procCpu(operator);
+        return cpuBase + (Double.isNaN(c) ? lastCpu : c);
+    }
+
+    static double procCpu(Process p) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + operator.pid() + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
         } catch (IOException | RuntimeException e) {
@@ -813,8 +861,15 @@ public final class ScaleBench {
         }
     }
 
+    /** A report line, also appended to report.md at once (an interrupted run keeps what it measured). */
     void line(String s) {
         report.add(s);
+        try {
+            Files.writeString(out.resolve("report.md"), s + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the final write in main tries again
+        }
     }
 
     void log(String fmt, Object... args) {
