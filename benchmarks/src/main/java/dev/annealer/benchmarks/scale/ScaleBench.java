@@ -336,7 +336,16 @@ public final class ScaleBench {
                             e.getValue() / jobs, sum / e.getValue() * 1000));
                 });
         // the plain pods were only the yardstick: gone before the steady-state window
-        c.pods().inNamespace(NS).withLabel("bench", "raw").delete();
+        // (best effort, in the background: an overloaded API server may time out a delete-collection)
+        Thread cleanup = new Thread(() -> {
+            try {
+                c.pods().inNamespace(NS).withLabel("bench", "raw").delete();
+            } catch (RuntimeException e) {
+                log("deleting the plain pods failed (they stay Pending, unschedulable): %s", e);
+            }
+        }, "raw-pod-cleanup");
+        cleanup.setDaemon(true);
+        cleanup.start();
     }
 
     // --- phase 2: steady state --------------------------------------------------------------------------------
