@@ -359,7 +359,9 @@ public final class ScaleBench {
         double minutes = (b.at - a.at) / 60e9;
         double op = b.flowRequests - a.flowRequests;
         line("");
-        line("## Steady state (" + jobs + " jobs Running, no trainer answers)");
+        long runningNow = added.keySet().stream().filter(n -> n.startsWith("ftj-") && running.containsKey(n)
+                && !deleted.containsKey(n)).count();
+        line("## Steady state (" + jobs + " jobs, " + runningNow + " of their pods Running, no trainer answers)");
         line("");
         line(String.format(Locale.ROOT, "window %.0f s; operator API requests (its FlowSchema): %.0f = **%.3f per job "
                 + "per minute**", minutes * 60, op, op / jobs / minutes));
