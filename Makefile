@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm status-check registry kueue regenerate images images-cpu images-cuda images-verify images-push bench-hf
+.PHONY: build test demo preview clean k8s-binaries helm status-check registry kueue regenerate images images-cpu images-cuda images-verify images-push bench-hf kwok bench-scale
 
 build:
 	$(MVN) -q -DskipTests install
@@ -57,6 +57,16 @@ images-verify:
 # ~/.cache/annealer/venv-hfbench on first use (hack/hfbench-venv.sh); not part of `make test`. See docs/benchmarks.md.
 bench-hf:
 	bash benchmarks/hf/run.sh
+
+# kwok (sigs.k8s.io/kwok: fake nodes and pod lifecycles), built from the Go module proxy into ~/.cache/annealer/kwok
+# (seconds when warm). Only the scale benchmark needs it: not a `make test` prerequisite.
+kwok:
+	bash hack/kwok.sh >/dev/null
+
+# The operator at scale: real control plane + kwok GPU nodes + the operator process, 5,000 FineTuneJobs in bursts,
+# steady state, a preemption wave (about 10-20 min, niced; JOBS=1000 for a shorter run). See docs/benchmarks.md.
+bench-scale:
+	bash benchmarks/scale/run.sh
 
 # The built images (CPU; PUSH_CUDA=1 adds the CUDA one) and the chart pushed to the project's OCI registry
 # (hack/registry.sh) on 127.0.0.1, their manifests checked; the registry is stopped afterwards.

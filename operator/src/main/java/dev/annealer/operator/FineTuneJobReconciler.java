@@ -112,6 +112,7 @@ public class FineTuneJobReconciler implements Reconciler<FineTuneJob>, Cleaner<F
         // a new report triggers a reconcile of its job; fetches never run on a reconcile thread
         this.progressPoller = new ProgressPoller(client::fetch, config.progress().concurrency(), config.progress().queue(),
                 config.progress().pollInterval(), progressEvents::propagateEvent);
+        metrics.progressPoller(progressPoller);
         this.observer = new Observer(progressPoller, config.trainer().progressPort(), tokens);
         this.actuator = new Actuator(new TrainerSettings(config.trainer().image(), config.trainer().gpuImage(),
                 config.trainer().progressPort(),

@@ -43,6 +43,21 @@ public class OperatorMetrics {
         Counter.builder("annealer.failures").description("Attempts that failed").tag("cause", "none").register(registry);
     }
 
+    /**
+     * {@code annealer_progress_fetches_total}, {@code annealer_progress_fetches_failed_total} and
+     * {@code annealer_progress_fetches_in_flight} of the trainer poller (the scale benchmark reads them).
+     */
+    public void progressPoller(dev.annealer.operator.progress.ProgressPoller poller) {
+        io.micrometer.core.instrument.FunctionCounter.builder("annealer.progress.fetches", poller,
+                dev.annealer.operator.progress.ProgressPoller::fetches)
+                .description("Trainer progress fetches started").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("annealer.progress.fetches.failed", poller,
+                dev.annealer.operator.progress.ProgressPoller::failedFetches)
+                .description("Trainer progress fetches that brought no report").register(registry);
+        Gauge.builder("annealer.progress.fetches.in.flight", poller, dev.annealer.operator.progress.ProgressPoller::inFlight)
+                .description("Trainer progress fetches running or queued").register(registry);
+    }
+
     public void phase(String jobKey, Phase phase) {
         if (phase == null) {
             phases.remove(jobKey);

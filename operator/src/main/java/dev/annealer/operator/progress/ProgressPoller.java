@@ -55,6 +55,7 @@ public final class ProgressPoller implements AutoCloseable {
     private final Map<ResourceID, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicLong fetches = new AtomicLong();
     private final AtomicLong replays = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
 
     public ProgressPoller(Fetcher fetcher, int threads, int queue, Duration minInterval, Consumer<ResourceID> onNewReport) {
         this.fetcher = fetcher;
@@ -115,6 +116,7 @@ public final class ProgressPoller implements AutoCloseable {
                 return; // superseded by a new attempt, or forgotten
             }
             if (r.report().isEmpty()) {
+                failed.incrementAndGet();
                 LOG.debugf("no progress from %s attempt %d: %s", job, target.attempt(), r.problem());
             } else if (!r.report().get().equals(slot.latest)) {
                 Optional<String> stale = staleness(slot.latest, r.report().get());
@@ -171,6 +173,11 @@ public final class ProgressPoller implements AutoCloseable {
     /** Fetches started since creation. */
     public long fetches() {
         return fetches.get();
+    }
+
+    /** Fetches that brought no report (trainer unreachable, refused, too slow, bad signature) since creation. */
+    public long failedFetches() {
+        return failed.get();
     }
 
     /** Reports rejected as stale or replayed since creation. */

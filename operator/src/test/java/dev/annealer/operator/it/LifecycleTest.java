@@ -161,6 +161,9 @@ class LifecycleTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("annealer_preemptions_total{cause=\"PreemptionByScheduler\"} 1.0");
         assertThat(metrics).contains("annealer_resume_latency_seconds_count");
+        // the trainer poller's counters (the scale benchmark reads them)
+        assertThat(metrics).contains("annealer_progress_fetches_total", "annealer_progress_fetches_failed_total",
+                "annealer_progress_fetches_in_flight");
         assertThat(metrics).containsPattern("annealer_jobs\\{phase=\"Succeeded\"} [1-9]");
         assertThat(metrics).contains("reconciliations_");
         given().get("/q/health/ready").then().statusCode(200);

@@ -107,6 +107,19 @@ class ProgressPollerTest {
     }
 
     @Test
+    void fetchesThatBringNoReportAreCounted() {
+        poller(Duration.ZERO, 1);
+        answers.add(ProgressClient.Result.problem("progress channel unreachable: connection refused"));
+        poller.poll(JOB, TARGET);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> poller.failedFetches() == 1 && poller.inFlight() == 0);
+        answers.add(ProgressClient.Result.ok(report(700, "2026-11-28T10:00:05Z")));
+        poller.poll(JOB, TARGET);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> poller.poll(JOB, TARGET).isPresent());
+        // the accepted report is no failure; a third fetch (started by the polling above) hangs and counts nothing yet
+        assertThat(poller.failedFetches()).isEqualTo(1);
+    }
+
+    @Test
     void aNewAttemptForgetsTheOldReport() {
         poller(Duration.ZERO, 1);
         answers.add(ProgressClient.Result.ok(report(700, "2026-11-28T10:00:05Z")));
