@@ -32,7 +32,7 @@ kueue:
 	bash hack/kueue.sh >/dev/null
 
 # krew (sigs.k8s.io/krew), the kubectl plugin manager, built from the Go module proxy into ~/.cache/annealer/krew
-# (about 1.5 min cold, instant warm): KubectlPluginE2E installs the packaged `kubectl annealer` with it.
+# (1-4 min cold, instant warm): KubectlPluginE2E installs the packaged `kubectl annealer` with it.
 krew:
 	bash hack/krew.sh >/dev/null
 

@@ -241,6 +241,7 @@ class KubectlPluginE2E {
         CommandResult missing = run(env, krewRoot, user, "kubectl", "annealer", "status", "no-such-job");
         assertThat(missing.exitCode()).as(missing.describe()).isEqualTo(1);
         assertThat(missing.stderr()).startsWith("kubectl-annealer: FineTuneJob \"no-such-job\" not found in namespace \"default\"");
+        E2eEnvironment.deleteRecursively(out); // why: ~330 MB (the archive and the installed copy); kept only on failure
     }
 
     // --- helpers -----------------------------------------------------------------------------------------------
