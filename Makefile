@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: build test demo preview clean k8s-binaries helm status-check registry kueue regenerate images images-cpu images-cuda images-verify images-push bench-hf kwok bench-scale
+.PHONY: build test demo preview clean k8s-binaries helm status-check registry kueue krew regenerate images images-cpu images-cuda images-verify images-push bench-hf kwok bench-scale
 
 build:
 	$(MVN) -q -DskipTests install
@@ -31,7 +31,12 @@ registry:
 kueue:
 	bash hack/kueue.sh >/dev/null
 
-test: k8s-binaries helm status-check registry kueue
+# krew (sigs.k8s.io/krew), the kubectl plugin manager, built from the Go module proxy into ~/.cache/annealer/krew
+# (1-4 min cold, instant warm): KubectlPluginE2E installs the packaged `kubectl annealer` with it.
+krew:
+	bash hack/krew.sh >/dev/null
+
+test: k8s-binaries helm status-check registry kueue krew
 	$(MVN) verify
 
 # OCI images (names and tags: images.properties), built with podman from Debian packages, no registry pulls:

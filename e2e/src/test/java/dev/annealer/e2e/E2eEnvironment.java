@@ -334,14 +334,66 @@ public final class E2eEnvironment implements AutoCloseable {
     }
 
     /**
-     * Runs the kubectl plugin {@code bin/kubectl-annealer} as a user would ({@code kubectl annealer ARGS}), with this
-     * cluster's admin kubeconfig and kubectl; never throws for a non-zero exit.
+     * Runs the kubectl plugin as a user would, {@code kubectl annealer --kubeconfig <admin> ARGS} (see
+     * {@link #kubectlPlugin}); never throws for a non-zero exit.
      */
     public CommandResult kubectlAnnealer(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("env", "KUBECTL=" + binDir.resolve("kubectl"),
-                root.resolve("bin/kubectl-annealer").toString(), "--kubeconfig", cp.kubeconfig().toString()));
+        List<String> a = new ArrayList<>(List.of("--kubeconfig", cp.kubeconfig().toString()));
+        a.addAll(List.of(args));
+        return kubectlPlugin(Map.of(), a.toArray(String[]::new));
+    }
+
+    /**
+     * {@code kubectl annealer ARGS} from a user's shell: the project's kubectl and the repository's {@code bin/} on
+     * PATH, so kubectl finds the plugin {@code kubectl-annealer} there and runs it (with {@code KUBECTL_PATH} set);
+     * see {@link #asUser}. Never throws for a non-zero exit.
+     */
+    public CommandResult kubectlPlugin(Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("kubectl", "annealer"));
         cmd.addAll(List.of(args));
-        return CommandResult.run(cmd, Duration.ofSeconds(60));
+        return CommandResult.run(asUser(List.of(root.resolve("bin")), env, cmd).command(), Duration.ofSeconds(120));
+    }
+
+    /**
+     * {@code command} in a clean environment, like a user's shell: PATH is {@code pathDirs}, then the project's
+     * Kubernetes binaries (kubectl), then this JVM's java, then this process's PATH; HOME is a scratch directory with
+     * no kubeconfig (so only {@code KUBECONFIG} or {@code --kubeconfig} name a cluster); {@code env} on top.
+     */
+    public ProcessBuilder asUser(List<Path> pathDirs, Map<String, String> env, List<String> command) {
+        List<String> path = new ArrayList<>(pathDirs.stream().map(Path::toString).toList());
+        path.add(binDir.toString());
+        ProcessHandle.current().info().command().ifPresent(java -> path.add(Path.of(java).getParent().toString()));
+        path.add(System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        List<String> cmd = new ArrayList<>(List.of("env", "-i", "PATH=" + String.join(":", path),
+                "HOME=" + userHome(), "LANG=C.UTF-8"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.addAll(command);
+        return new ProcessBuilder(cmd);
+    }
+
+    private Path userHome() {
+        try {
+            return Files.createDirectories(state.resolve("user-home"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The admin kubeconfig of the devcluster. */
+    public Path adminKubeconfig() {
+        return cp.kubeconfig();
+    }
+
+    /**
+     * A user's kubeconfig file for this cluster (admin credentials) whose current context's namespace is
+     * {@code namespace}, written with {@code kubectl config set-context --current --namespace}.
+     */
+    public Path userKubeconfig(String name, String namespace) throws IOException {
+        Path file = state.resolve(name + ".kubeconfig");
+        Files.copy(cp.kubeconfig(), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        check(CommandResult.run(List.of(binDir.resolve("kubectl").toString(), "config", "set-context", "--current",
+                "--namespace=" + namespace, "--kubeconfig=" + file), Duration.ofSeconds(30)));
+        return file;
     }
 
     /** A fresh namespace for one test. */
