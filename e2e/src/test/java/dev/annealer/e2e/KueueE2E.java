@@ -192,8 +192,11 @@ class KueueE2E {
         Jobs.spec(job, "resources").put("gpus", 1);
         Jobs.spec(job, "resources").put("allowCpuFallback", true);
         if (!full) {
+            // a short job that still passes admission: warmup and the checkpoint interval fit in its budget
             Jobs.spec(job, "training").put("maxSteps", 60);
             Jobs.spec(job, "schedule").remove("maxCycles");
+            ((Map<String, Object>) Jobs.spec(job, "schedule").get("warmup")).put("steps", 10);
+            Jobs.spec(job, "checkpoint").put("everySteps", 30);
         }
         return job;
     }
