@@ -67,6 +67,8 @@ public final class ControlPlane implements AutoCloseable {
     private KubernetesClient adminClient;
     private List<String> apiServerCommand;
     private Process apiServer;
+    private List<String> etcdCommand;
+    private Process etcd;
 
     /**
      * API server + etcd only (what API-server tests need), in a temporary directory deleted on close.
@@ -107,7 +109,7 @@ public final class ControlPlane implements AutoCloseable {
             int etcdPeer = freePort();
             apiPort = freePort();
             Path etcdData = Files.createDirectories(workDir.resolve("etcd"));
-            spawn("etcd", List.of(binDir.resolve("etcd").toString(),
+            etcdCommand = List.of(binDir.resolve("etcd").toString(),
                     "--data-dir=" + etcdData,
                     "--listen-client-urls=http://127.0.0.1:" + etcdClient,
                     "--advertise-client-urls=http://127.0.0.1:" + etcdClient,
@@ -116,7 +118,8 @@ public final class ControlPlane implements AutoCloseable {
                     "--initial-cluster=default=http://127.0.0.1:" + etcdPeer,
                     // why: test data is thrown away; fsync only slows a shared 2-core machine
                     "--unsafe-no-fsync=true",
-                    "--log-level=warn"));
+                    "--log-level=warn");
+            etcd = spawn("etcd", etcdCommand);
 
             Path certDir = Files.createDirectories(workDir.resolve("certs"));
             Path tokens = workDir.resolve("tokens.csv");
@@ -300,6 +303,32 @@ public final class ControlPlane implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while restarting kube-apiserver", e);
+        }
+    }
+
+    /**
+     * Fault injection: SIGKILLs etcd, keeps it down for {@code down}, then starts it again on the same data directory
+     * and ports and waits until the API server answers ready again. The API server keeps running and fails requests
+     * meanwhile; its clients must ride it out.
+     */
+    public synchronized void restartEtcd(Duration down) {
+        if (etcd == null) {
+            throw new IllegalStateException("the control plane has not been started");
+        }
+        try {
+            etcd.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            processes.remove(etcd);
+            Thread.sleep(down.toMillis());
+            etcd = spawn("etcd", etcdCommand, true);
+            // stopped last, as at start
+            processes.remove(etcd);
+            processes.add(0, etcd);
+            waitReady(workDir.resolve("certs/apiserver.crt"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting etcd", e);
         }
     }
 

@@ -260,6 +260,11 @@ public final class E2eEnvironment implements AutoCloseable {
         cp.restartApiServer(down);
     }
 
+    /** Fault injection: etcd SIGKILLed, down for {@code down}, started again on its data (the API server stays). */
+    public void restartEtcd(Duration down) {
+        cp.restartEtcd(down);
+    }
+
     /**
      * What the operator's Deployment does for a container that exited: if the operator process is gone without a test
      * having stopped it, start it again. Returns its exit code when it had exited.

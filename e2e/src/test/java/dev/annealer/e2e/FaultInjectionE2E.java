@@ -96,6 +96,24 @@ class FaultInjectionE2E {
         finishAndCompare(env, ns, job, jobYaml);
     }
 
+    /** etcd SIGKILLed mid-job, down for 5 s, started again on its data: the API server fails requests meanwhile. */
+    @Test
+    void etcdRestartedMidJob(E2eEnvironment env) throws Exception {
+        String ns = env.namespace("e2e-fault-etcd");
+        String job = "etcd";
+        String jobYaml = startAndWaitForTraining(env, ns, job);
+        env.restartEtcd(Duration.ofSeconds(5));
+        java.util.OptionalInt exit = java.util.OptionalInt.empty();
+        for (int i = 0; i < 30 && exit.isEmpty(); i++) {
+            Thread.sleep(1000);
+            exit = env.restartOperatorIfExited();
+        }
+        exit.ifPresent(code -> assertThat(code).as("a lost lease ends the operator with exit code 1").isEqualTo(1));
+        System.err.printf("e2e: etcd restart: the operator %s%n",
+                exit.isPresent() ? "lost its lease, exited " + exit.getAsInt() + " and was restarted" : "kept running");
+        finishAndCompare(env, ns, job, jobYaml);
+    }
+
     private static String startAndWaitForTraining(E2eEnvironment env, String ns, String job) throws Exception {
         Jobs.apply(env, ns, Jobs.shortQuickstart(env.root(), job));
         env.await("attempt 1 training, status.step >= 100", Duration.ofMinutes(4), ns, job,
