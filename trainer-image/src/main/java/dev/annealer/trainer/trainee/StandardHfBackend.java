@@ -101,7 +101,31 @@ final class StandardHfBackend implements HfBackend {
           case REGRESSION -> encoder.regression(r.text(), r.label());
         });
       }
+      if (task == HfTask.CAUSAL_LM) {
+        requireLossTokens(tokens, records, encoder.maxLength());
+      }
       return batcher.batch(tokens, manager);
     };
+  }
+
+  /**
+   * A causal-LM batch in which no token counts for the loss (every prompt fills spec.data.maxLength, so nothing of a
+   * completion is left after the cut) would give a NaN loss, reported as a learning-rate problem: refused here,
+   * naming the cause and the fix.
+   */
+  static void requireLossTokens(List<TokenizedRecord> tokens, List<TextRecord> records, int maxLength) {
+    for (TokenizedRecord t : tokens) {
+      long[] labels = t.labels();
+      for (int i = 1; i < labels.length; i++) { // position 0 is never predicted (labels are shifted by one)
+        if (labels[i] != -100L) {
+          return;
+        }
+      }
+    }
+    String prompt = records.isEmpty() || records.get(0).prompt() == null ? "" : records.get(0).prompt();
+    throw new TrainerFailure(Reason.BadRecord, "no token of this batch's " + records.size() + " record(s) counts for "
+        + "the loss: every prompt fills spec.data.maxLength=" + maxLength + " tokens, so the completion is cut away "
+        + "(first prompt: \"" + (prompt.length() > 60 ? prompt.substring(0, 60) + "..." : prompt) + "\"); raise "
+        + "spec.data.maxLength above the prompts' token count, or shorten the prompts");
   }
 }
