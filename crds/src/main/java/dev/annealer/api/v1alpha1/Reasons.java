@@ -86,6 +86,8 @@ public final class Reasons {
     public static final String NOT_STALLED = "NotStalled";
     /** Reconciling=True: the operator is deleting the pod of a suspended job (the trainer checkpoints on SIGTERM). */
     public static final String SUSPENDING = "Suspending";
+    /** Event: the job became Suspended (no trainer pod runs; its checkpoints are kept). */
+    public static final String SUSPENDED = "Suspended";
     /** Reconciling=True / Ready=False: the job is being deleted; its trainer checkpoints on SIGTERM first. */
     public static final String DELETING = "Deleting";
 

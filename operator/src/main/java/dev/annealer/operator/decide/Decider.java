@@ -314,6 +314,13 @@ public final class Decider {
                 return;
             }
             if (suspend) {
+                if (old.getPhase() != Phase.SUSPENDED) {
+                    // once, on the transition: `kubectl get events` shows the suspend next to Preempted/Resumed
+                    events.add(JobEvent.normal(Reasons.SUSPENDED, "spec.suspend is true: no trainer pod runs"
+                            + (s.getLastCheckpoint() != null ? "; checkpoint " + s.getLastCheckpoint().getName()
+                            + " (step " + s.getLastCheckpoint().getStep() + ") is kept" : "")
+                            + "; set spec.suspend to false to resume from the last checkpoint"));
+                }
                 s.setPhase(Phase.SUSPENDED);
                 set(ConditionTypes.SUSPENDED, true, Reasons.SUSPEND_REQUESTED, "spec.suspend is true: no trainer pod "
                         + "runs; set it to false to resume from the last checkpoint");

@@ -458,7 +458,11 @@ class DeciderTest {
         assertThat(stopped.status().getPreemptions()).isZero();
         assertThat(stopped.status().getFailures()).isZero();
         assertThat(stopped.actions()).isEmpty();
-        assertThat(w.noPod().decide().actions()).isEmpty();
+        assertThat(stopped.events()).extracting(JobEvent::reason).containsExactly(Reasons.SUSPENDED);
+        assertThat(stopped.events().get(0).message()).contains("set spec.suspend to false");
+        Decision still = w.noPod().decide();
+        assertThat(still.actions()).isEmpty();
+        assertThat(still.events()).as("the Suspended event comes once, on the transition").isEmpty();
         // resume
         w.job.getSpec().setSuspend(false);
         w.job.getMetadata().setGeneration(3L);
@@ -479,6 +483,7 @@ class DeciderTest {
         assertThat(d.status().getPhase()).isEqualTo(Phase.SUSPENDED);
         assertThat(d.status().getAttempt()).isZero();
         assertThat(d.status().getStartTime()).isNull();
+        assertThat(d.events()).extracting(JobEvent::reason).containsExactly(Reasons.SUSPENDED);
     }
 
     @Test
