@@ -125,7 +125,7 @@ class KubectlPluginE2E {
         long step = statusLong(suspended, "step");
         String lr = String.valueOf(status(suspended, "display.learningRate"));
         Object schedulePhase = status(suspended, "schedule.phase");
-        Object time = status(suspended, "lastCheckpoint.time"); // why: a SIGTERM checkpoint is known by its step only
+        Object time = status(suspended, "lastCheckpoint.time"); // a SIGTERM checkpoint: the trainer container's finish time
         Object loss = status(suspended, "display.loss") != null ? status(suspended, "display.loss") : status(suspended, "loss");
         assertThat(st.stdout()).contains("\n  phase:        Suspended",
                 "\n  attempt:      1 (pod plugin-1), preemptions 0, failures 0\n",

@@ -440,6 +440,8 @@ public final class Decider {
                 CheckpointStatus cp = new CheckpointStatus();
                 cp.setName(m.group(2));
                 cp.setStep(step);
+                // written just before the trainer exited: its container's finish time (within the exit's seconds)
+                cp.setTime(endTime(obs.pod().orElse(null)).toString());
                 s.setLastCheckpoint(cp);
             }
         }

@@ -244,6 +244,8 @@ class DeciderTest {
         assertThat(d.status().getStep()).isEqualTo(1200);
         assertThat(d.status().getLastCheckpoint().getName()).isEqualTo("step-000000001200");
         assertThat(d.status().getLastCheckpoint().getStep()).isEqualTo(1200);
+        assertThat(d.status().getLastCheckpoint().getTime()).as("written just before the trainer exited")
+                .isEqualTo(T0.plusSeconds(60).toString());
         assertThat(d.events()).filteredOn(e -> e.reason().equals(Reasons.RESUMED)).singleElement()
                 .satisfies(e -> assertThat(e.message()).endsWith("resumes from checkpoint step-000000001200"));
     }
