@@ -103,17 +103,38 @@ class HfConformanceCliTest {
   @ParameterizedTest
   @ValueSource(strings = {"llama-full", "llama-lora", "gpt2-full", "bert-cls-full"})
   void lossesAndExportedWeightsMatchTheReference(String name) throws Exception {
+    conforms(name);
+  }
+
+  /**
+   * The same cases with two data-parallel workers (c10d Gloo, two processes): each takes half of every global batch,
+   * the gradients are averaged, and the losses and weights stay within the same bounds of transformers.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"llama-full", "llama-lora", "gpt2-full", "bert-cls-full"})
+  void twoWorkersMatchTheReferenceToo(String name) throws Exception {
+    conforms(name, "--workers", "2");
+  }
+
+  private void conforms(String name, String... extraArgs) throws Exception {
     Path caseDir = caseDir(name);
     JsonNode ref = JSON.readTree(Files.readString(caseDir.resolve("reference.json")));
     int steps = ref.get("job").get("steps").asInt();
     Path job = dir.resolve("job.yaml");
     Files.writeString(job, job(name, caseDir, steps, steps));
     Path ck = dir.resolve("ck");
-    TrainerProcess p = TrainerProcess.start(job, ck, dir.resolve("term"), dir.resolve("stderr"), "--log-every", "1");
+    List<String> args = new ArrayList<>(List.of("--log-every", "1"));
+    args.addAll(List.of(extraArgs));
+    TrainerProcess p = TrainerProcess.start(job, ck, dir.resolve("term"), dir.resolve("stderr"), args.toArray(String[]::new));
     assertThat(p.waitFor(300)).as("%s exit code; tail:%n%s%nstderr: %s", name, p.tail(), dir.resolve("stderr")).isZero();
 
     Map<Long, Double> losses = losses(p.lines);
     assertThat(losses).hasSize(steps);
+    if (args.contains("--workers")) {
+      synchronized (p.lines) {
+        assertThat(String.join("\n", p.lines)).as("rank 0 trained in a group of two").contains("worldSize=2");
+      }
+    }
     List<String> off = new ArrayList<>();
     for (int s = 1; s <= steps; s++) {
       double want = ref.get("losses").get(s - 1).asDouble();
