@@ -1,5 +1,7 @@
 package dev.annealer.it;
 
+import dev.annealer.it.support.HelmCli;
+
 import dev.annealer.devcluster.CommandResult;
 import dev.annealer.devcluster.ControlPlane;
 import dev.annealer.it.controlplane.RealApiServer;
@@ -51,19 +53,7 @@ class HelmChartIT {
 
     @BeforeAll
     static void findHelm() throws IOException {
-        String explicit = System.getProperty("annealer.helm");
-        if (explicit != null && !explicit.isBlank()) {
-            helm = Path.of(explicit);
-        } else {
-            CommandResult check = CommandResult.run(List.of("bash", RepoFiles.root().resolve("hack/helm.sh").toString(),
-                    "--check"), Duration.ofSeconds(30));
-            if (check.exitCode() == 0) {
-                helm = Path.of(check.stdout().strip());
-            }
-        }
-        if (helm == null || !Files.isExecutable(helm)) {
-            RepoFiles.missing("no helm binary: build it with `make helm` (hack/helm.sh) or pass -Dannealer.helm=PATH");
-        }
+        helm = HelmCli.locateBinary();
         images = new Properties();
         try (Reader r = Files.newBufferedReader(RepoFiles.root().resolve("images.properties"))) {
             images.load(r);

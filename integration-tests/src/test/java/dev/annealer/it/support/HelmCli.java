@@ -23,6 +23,14 @@ public final class HelmCli {
     }
 
     public static HelmCli find(ControlPlane cp) {
+        return new HelmCli(locateBinary(), cp);
+    }
+
+    /**
+     * The helm binary: {@code -Dannealer.helm=PATH}, else the one {@code hack/helm.sh} built; skipped (or a failure
+     * with CI=true) when there is none.
+     */
+    public static Path locateBinary() {
         Path helm = null;
         String explicit = System.getProperty("annealer.helm");
         if (explicit != null && !explicit.isBlank()) {
@@ -37,7 +45,7 @@ public final class HelmCli {
         if (helm == null || !Files.isExecutable(helm)) {
             RepoFiles.missing("no helm binary: build it with `make helm` (hack/helm.sh) or pass -Dannealer.helm=PATH");
         }
-        return new HelmCli(helm, cp);
+        return helm;
     }
 
     /** Runs helm against the control plane; returns the result without checking it. */
