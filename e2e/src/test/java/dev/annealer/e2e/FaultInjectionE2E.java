@@ -39,7 +39,7 @@ class FaultInjectionE2E {
             env.startOperator();
             Thread.sleep(4000); // a few seconds of operator life: often not even leader yet
         }
-        finishAndCompare(env, ns, job, jobYaml);
+        Jobs.succeedsLikeUninterrupted(env, ns, job, jobYaml, Duration.ofMinutes(8));
     }
 
     /** Another client patches the job's labels and annotations every 100 ms for the whole run. */
@@ -64,7 +64,7 @@ class FaultInjectionE2E {
                     conflicts.incrementAndGet();
                 }
             }, 0, 100, TimeUnit.MILLISECONDS);
-            finishAndCompare(env, ns, job, jobYaml);
+            Jobs.succeedsLikeUninterrupted(env, ns, job, jobYaml, Duration.ofMinutes(8));
         } finally {
             storm.shutdownNow();
             storm.awaitTermination(10, TimeUnit.SECONDS);
@@ -82,7 +82,7 @@ class FaultInjectionE2E {
         String jobYaml = startAndWaitForTraining(env, ns, job);
         env.restartApiServer(Duration.ofSeconds(5));
         superviseOperator(env, "apiserver restart");
-        finishAndCompare(env, ns, job, jobYaml);
+        Jobs.succeedsLikeUninterrupted(env, ns, job, jobYaml, Duration.ofMinutes(8));
     }
 
     /** etcd SIGKILLed mid-job, down for 5 s, started again on its data: the API server fails requests meanwhile. */
@@ -93,7 +93,7 @@ class FaultInjectionE2E {
         String jobYaml = startAndWaitForTraining(env, ns, job);
         env.restartEtcd(Duration.ofSeconds(5));
         superviseOperator(env, "etcd restart");
-        finishAndCompare(env, ns, job, jobYaml);
+        Jobs.succeedsLikeUninterrupted(env, ns, job, jobYaml, Duration.ofMinutes(8));
     }
 
     /**
@@ -117,27 +117,5 @@ class FaultInjectionE2E {
         env.await("attempt 1 training, status.step >= 100", Duration.ofMinutes(4), ns, job,
                 () -> statusLong(env.job(ns, job).get(), "step") >= 100);
         return env.client().configMaps().inNamespace(ns).withName(job + "-spec").get().getData().get("job.yaml");
-    }
-
-    private static void finishAndCompare(E2eEnvironment env, String ns, String job, String jobYaml) throws Exception {
-        env.await("job Succeeded", Duration.ofMinutes(8), ns, job, () -> {
-            Object phase = status(env.job(ns, job).get(), "phase");
-            if ("Failed".equals(phase)) {
-                throw new AssertionError("job Failed:\n" + env.dump(ns, job));
-            }
-            return "Succeeded".equals(phase) && env.operatorAlive();
-        });
-        GenericKubernetesResource done = env.job(ns, job).get();
-        assertThat(env.podsEverSeen(ns, job + "-")).as("no duplicate pod: one attempt").containsExactly(job + "-1");
-        assertThat(statusLong(done, "attempt")).isEqualTo(1);
-        assertThat(statusLong(done, "preemptions")).isZero();
-        assertThat(statusLong(done, "failures")).isZero();
-        assertThat(statusLong(done, "step")).isEqualTo(Jobs.SHORT_STEPS);
-        TrainerLog ref = env.uninterrupted("short-quickstart", jobYaml);
-        TrainerLog attempt = TrainerLog.parse(env.podLogText(ns, job + "-1"));
-        RunComparison.Result r = RunComparison.compare(List.of(attempt),
-                TrainerLog.field(String.valueOf(status(done, "lastTerminationMessage")), "paramsSha256").orElse(null), ref);
-        assertThat(r.differences()).isEmpty();
-        assertThat(r.paramsMatch()).isTrue();
     }
 }

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.annealer.devcluster.CommandResult;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import static dev.annealer.e2e.E2eEnvironment.status;
+import static dev.annealer.e2e.E2eEnvironment.statusLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Small variants of examples/quickstart.yaml for the E2E tests that need a shorter job. */
@@ -56,5 +61,32 @@ final class Jobs {
         Files.writeString(file, text);
         CommandResult r = env.kubectl("apply", "-n", ns, "-f", file.toString());
         assertThat(r.ok()).as(r.describe()).isTrue();
+    }
+
+    /**
+     * The short quickstart {@code job} ends Succeeded (the operator alive) in one attempt, one pod, no preemption or
+     * failure, every step and the final paramsSha256 those of an uninterrupted run of {@code jobYaml}.
+     */
+    static void succeedsLikeUninterrupted(E2eEnvironment env, String ns, String job, String jobYaml, Duration timeout)
+            throws Exception {
+        env.await("job Succeeded", timeout, ns, job, () -> {
+            Object phase = status(env.job(ns, job).get(), "phase");
+            if ("Failed".equals(phase)) {
+                throw new AssertionError("job Failed:\n" + env.dump(ns, job));
+            }
+            return "Succeeded".equals(phase) && env.operatorAlive();
+        });
+        GenericKubernetesResource done = env.job(ns, job).get();
+        assertThat(env.podsEverSeen(ns, job + "-")).as("no duplicate pod: one attempt").containsExactly(job + "-1");
+        assertThat(statusLong(done, "attempt")).isEqualTo(1);
+        assertThat(statusLong(done, "preemptions")).isZero();
+        assertThat(statusLong(done, "failures")).isZero();
+        assertThat(statusLong(done, "step")).isEqualTo(Jobs.SHORT_STEPS);
+        TrainerLog ref = env.uninterrupted("short-quickstart", jobYaml);
+        TrainerLog attempt = TrainerLog.parse(env.podLogText(ns, job + "-1"));
+        RunComparison.Result r = RunComparison.compare(List.of(attempt),
+                TrainerLog.field(String.valueOf(status(done, "lastTerminationMessage")), "paramsSha256").orElse(null), ref);
+        assertThat(r.differences()).isEmpty();
+        assertThat(r.paramsMatch()).isTrue();
     }
 }

@@ -44,25 +44,6 @@ class OperatorRestartE2E {
             return statusLong(j, "step") > stepAtKill && env.operatorAlive();
         });
         assertThat(c.pods().inNamespace(ns).list().getItems()).as("pods after the restart").hasSizeLessThanOrEqualTo(1);
-        env.await("job Succeeded", Duration.ofMinutes(5), ns, job, () -> {
-            Object phase = status(env.job(ns, job).get(), "phase");
-            if ("Failed".equals(phase)) {
-                throw new AssertionError("job Failed:\n" + env.dump(ns, job));
-            }
-            return "Succeeded".equals(phase);
-        });
-        GenericKubernetesResource done = env.job(ns, job).get();
-        assertThat(env.podsEverSeen(ns, job + "-")).as("no duplicate pod: one attempt").containsExactly(job + "-1");
-        assertThat(statusLong(done, "attempt")).isEqualTo(1);
-        assertThat(statusLong(done, "preemptions")).isZero();
-        assertThat(statusLong(done, "failures")).isZero();
-        assertThat(statusLong(done, "step")).isEqualTo(Jobs.SHORT_STEPS);
-
-        TrainerLog ref = env.uninterrupted("short-quickstart", jobYaml);
-        TrainerLog attempt = TrainerLog.parse(env.podLogText(ns, job + "-1"));
-        RunComparison.Result r = RunComparison.compare(List.of(attempt),
-                TrainerLog.field(String.valueOf(status(done, "lastTerminationMessage")), "paramsSha256").orElse(null), ref);
-        assertThat(r.differences()).isEmpty();
-        assertThat(r.paramsMatch()).isTrue();
+        Jobs.succeedsLikeUninterrupted(env, ns, job, jobYaml, Duration.ofMinutes(5));
     }
 }
